@@ -1,0 +1,132 @@
+import { resolve } from 'node:path';
+import { PRESET_NAMES } from '../pipelines/models/presets.ts';
+import { VARIANT_NAMES } from '../pipelines/variants.ts';
+import type { OptionSpecs, ParsedOptions } from './cli-arguments.ts';
+import { formatOptionsHelp, integerOption, numberOption, parseCommandArguments } from './cli-arguments.ts';
+import { HarnessError } from './harness-error.ts';
+import { createProgressDisplay } from './progress-display.ts';
+import { runSuite } from './run-suite.ts';
+import { BUILTIN_SUITES, loadSuite, planSuite } from './suite-config.ts';
+import type { SuiteFile } from './suite-config.ts';
+import { formatSummary } from './summary-table.ts';
+
+const ON_OFF = ['on', 'off'] as const;
+
+/** Options of `lightbench run`; exported so examples and tests can check the flags they use. */
+export const RUN_OPTIONS: OptionSpecs = {
+  suite: { type: 'string', help: `built-in suite (${Object.keys(BUILTIN_SUITES).join(', ')}) or a YAML/JSON suite file`, default: 'default' },
+  preset: { type: 'string', help: `built-in model preset (${PRESET_NAMES.join(', ')}); replaces the suite's models` },
+  model: { type: 'string', help: 'same as --preset' },
+  variants: { type: 'string', help: `comma-separated variants (${VARIANT_NAMES.join(', ')})` },
+  steps: { type: 'string', help: 'scheduler steps (default: the preset\'s)' },
+  frames: { type: 'string', help: 'video frames (default: the preset\'s, at most 32)' },
+  seed: { type: 'string', help: 'seed of the initial noise' },
+  prompt: { type: 'string', help: 'text prompt' },
+  'negative-prompt': { type: 'string', help: 'unconditional prompt for classifier-free guidance' },
+  'guidance-scale': { type: 'string', help: 'classifier-free guidance scale' },
+  scheduler: { type: 'string', help: 'scheduler', choices: ['ddim', 'euler'] },
+  device: { type: 'string', help: 'execution provider', choices: ['auto', 'cpu', 'cuda', 'webgpu'] },
+  warmup: { type: 'string', help: 'warm-up runs per variant (not counted; the first is reported as firstCall)' },
+  repeats: { type: 'string', help: 'measured runs per variant' },
+  'sample-interval': { type: 'string', help: 'memory sampling interval in ms (0 turns sampling off)' },
+  profile: { type: 'boolean', help: 'add a separate ORT profiling pass per variant (top operators per stage)' },
+  out: { type: 'string', help: 'folder for results files', default: 'results' },
+  'save-frames': { type: 'string', help: 'also write every variant\'s frames as PNG files and a contact sheet into this folder' },
+  'cache-interval': { type: 'string', help: 'DeepCache: a full UNet pass every N steps' },
+  'cache-branch': { type: 'string', help: 'DeepCache: skip branch whose up-path feature is cached (0 = shallowest)' },
+  schedule: { type: 'string', help: 'DeepCache full-step schedule', choices: ['uniform', 'non-uniform'] },
+  center: { type: 'string', help: 'non-uniform schedule: step where full steps are densest' },
+  power: { type: 'string', help: 'non-uniform schedule: starting exponent (> 1)' },
+  chunks: { type: 'string', help: 'FME chunk counts as <batch×frames>x<spatial>, e.g. 9x2' },
+  'slice-frames': { type: 'string', help: 'LightCache slice: frames decoded per VAE call' },
+  'cpu-mem-arena': { type: 'string', help: 'ORT CPU memory arena', choices: ON_OFF },
+  'mem-pattern': { type: 'string', help: 'ORT memory pattern planning', choices: ON_OFF },
+  'graph-opt': { type: 'string', help: 'ORT graph optimisation level', choices: ['disabled', 'basic', 'extended', 'all'] },
+  'intra-op-threads': { type: 'string', help: 'ORT intra-op threads (0 = ORT default)' },
+  'inter-op-threads': { type: 'string', help: 'ORT inter-op threads (0 = ORT default)' },
+  'mmap-threshold': { type: 'string', help: 'MALLOC_MMAP_THRESHOLD_ in bytes for each child, or "default" for glibc\'s sliding threshold' },
+  shard: { type: 'string', help: 'run shard i of n of the suite\'s (model, variant) pairs, as i/n (1-based)' },
+  'max-rss': { type: 'string', help: 'kill a variant whose resident memory passes this many MiB (it becomes an error result)' },
+  'no-progress': { type: 'boolean', help: 'no live progress display' },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+const command = 'run';
+
+/** Turns flags into suite overrides (every value checked, every message naming the flag). */
+export function overridesFromOptions(options: ParsedOptions): SuiteFile {
+  const s = (name: string) => options[name] as string | undefined;
+  const int = (name: string, min: number, max?: number) => integerOption(command, name, s(name), min, max);
+  const model = s('preset') ?? s('model');
+  const variants = s('variants')
+    ?.split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const v of variants ?? []) {
+    if (!(VARIANT_NAMES as readonly string[]).includes(v)) {
+      throw new HarnessError('bad-arguments', `lightbench run: --variants "${v}" is not accepted; accepted: ${VARIANT_NAMES.join(', ')}`);
+    }
+  }
+  const chunksText = s('chunks');
+  if (chunksText !== undefined && !/^[1-9]\d*x[1-9]\d*$/.test(chunksText)) {
+    throw new HarnessError('bad-arguments', `lightbench run: --chunks "${chunksText}" is not accepted; expected <batch×frames>x<spatial> with positive integers, e.g. 9x2`);
+  }
+  const onOff = (name: string) => (s(name) === undefined ? undefined : s(name) === 'on');
+  const mmap = s('mmap-threshold');
+  const maxRssMiB = numberOption(command, 'max-rss', s('max-rss'), 1);
+  const session: NonNullable<SuiteFile['session']> = {};
+  if (onOff('cpu-mem-arena') !== undefined) session.cpuMemArena = onOff('cpu-mem-arena')!;
+  if (onOff('mem-pattern') !== undefined) session.memPattern = onOff('mem-pattern')!;
+  if (s('graph-opt')) session.graphOptimizationLevel = s('graph-opt') as NonNullable<SuiteFile['session']>['graphOptimizationLevel'];
+  if (s('intra-op-threads') !== undefined) session.intraOpThreads = int('intra-op-threads', 0)!;
+  if (s('inter-op-threads') !== undefined) session.interOpThreads = int('inter-op-threads', 0)!;
+  if (mmap !== undefined) session.mallocMmapThreshold = mmap === 'default' ? null : integerOption(command, 'mmap-threshold', mmap, 0)!;
+  const overrides: SuiteFile = {
+    ...(model ? { models: [model] } : {}),
+    ...(variants ? { variants: variants as SuiteFile['variants'] } : {}),
+    steps: int('steps', 1, 1000),
+    frames: int('frames', 1, 32),
+    seed: int('seed', 0),
+    prompt: s('prompt'),
+    negativePrompt: s('negative-prompt'),
+    guidanceScale: numberOption(command, 'guidance-scale', s('guidance-scale'), 0),
+    scheduler: s('scheduler') as SuiteFile['scheduler'],
+    device: s('device') as SuiteFile['device'],
+    warmup: int('warmup', 0),
+    repeats: int('repeats', 1),
+    sampleIntervalMs: numberOption(command, 'sample-interval', s('sample-interval'), 0),
+    ...(options.profile ? { profile: true } : {}),
+    cacheInterval: int('cache-interval', 1),
+    cacheBranch: int('cache-branch', 0),
+    schedule: s('schedule') as SuiteFile['schedule'],
+    center: int('center', 0),
+    power: numberOption(command, 'power', s('power'), 1.0000001),
+    chunks: chunksText,
+    sliceFrames: int('slice-frames', 1),
+    ...(maxRssMiB !== undefined ? { maxRssBytes: Math.round(maxRssMiB * 2 ** 20) } : {}),
+    ...(Object.keys(session).length ? { session } : {}),
+  };
+  return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as SuiteFile;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { options } = parseCommandArguments(command, argv, RUN_OPTIONS);
+  if (options.help) {
+    process.stdout.write(`usage: lightbench run [options]\n\n${formatOptionsHelp(RUN_OPTIONS)}\n`);
+    return 0;
+  }
+  const overrides = overridesFromOptions(options);
+  const planned = planSuite(await loadSuite(options.suite as string), overrides);
+  if (options.shard) {
+    const { parseShardSpec, selectShard } = await import('./shard-plan.ts');
+    const shard = parseShardSpec(options.shard as string);
+    planned.pairs = selectShard(planned.pairs, shard.index, shard.count);
+    planned.suite.shard = { index: shard.index, count: shard.count };
+  }
+  const outDir = resolve(options.out as string);
+  const modelDir = resolve(process.env.LIGHTBENCH_CACHE_DIR ?? '.lightbench-cache/models');
+  const progress = options['no-progress'] ? undefined : createProgressDisplay();
+  const { run, path } = await runSuite({ planned, outDir, modelDir, saveFramesDir: (options['save-frames'] as string | undefined) ?? null, ...(progress ? { progress } : {}) });
+  process.stdout.write(`\n${formatSummary(run)}\n\nresults: ${path}\n`);
+  return run.variants.some((v) => v.status === 'error') ? 1 : 0;
+}

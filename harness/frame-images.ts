@@ -1,0 +1,77 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { PNG } from 'pngjs';
+
+/** Frames [frames, 3, H, W] in [0, 1], as the pipelines return them. */
+export interface FrameStack {
+  data: Float32Array;
+  shape: readonly [number, number, number, number];
+}
+
+function toByte(v: number): number {
+  return Math.max(0, Math.min(255, Math.round(v * 255)));
+}
+
+/** One frame as an RGBA PNG image. */
+export function framePng(frames: FrameStack, index: number): PNG {
+  const [, , height, width] = frames.shape;
+  const plane = height * width;
+  const base = index * 3 * plane;
+  const png = new PNG({ width, height });
+  for (let p = 0; p < plane; p++) {
+    png.data[p * 4] = toByte(frames.data[base + p]!);
+    png.data[p * 4 + 1] = toByte(frames.data[base + plane + p]!);
+    png.data[p * 4 + 2] = toByte(frames.data[base + 2 * plane + p]!);
+    png.data[p * 4 + 3] = 255;
+  }
+  return png;
+}
+
+/** All frames side by side in rows of `columns`, for a quick look at a whole video. */
+export function contactSheetPng(frames: FrameStack, columns = Math.min(8, frames.shape[0])): PNG {
+  const [count, , height, width] = frames.shape;
+  const rows = Math.ceil(count / columns);
+  const sheet = new PNG({ width: columns * width, height: rows * height });
+  sheet.data.fill(255);
+  for (let f = 0; f < count; f++) {
+    const frame = framePng(frames, f);
+    PNG.bitblt(frame, sheet, 0, 0, width, height, (f % columns) * width, Math.floor(f / columns) * height);
+  }
+  return sheet;
+}
+
+/**
+ * Heat map of |frames − reference| for one frame, max over channels, scaled so the largest difference
+ * of that frame is bright (black: identical; the scale is in the results' fidelity figures).
+ */
+export function differenceHeatmapPng(frames: FrameStack, reference: FrameStack, index: number): PNG {
+  const [, , height, width] = frames.shape;
+  const plane = height * width;
+  const base = index * 3 * plane;
+  const diff = new Float32Array(plane);
+  let max = 0;
+  for (let p = 0; p < plane; p++) {
+    let d = 0;
+    for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(frames.data[base + c * plane + p]! - reference.data[base + c * plane + p]!));
+    diff[p] = d;
+    if (d > max) max = d;
+  }
+  const png = new PNG({ width, height });
+  for (let p = 0; p < plane; p++) {
+    const t = max > 0 ? diff[p]! / max : 0;
+    // black → red → yellow → white
+    png.data[p * 4] = toByte(Math.min(1, t * 3));
+    png.data[p * 4 + 1] = toByte(Math.min(1, Math.max(0, t * 3 - 1)));
+    png.data[p * 4 + 2] = toByte(Math.max(0, t * 3 - 2));
+    png.data[p * 4 + 3] = 255;
+  }
+  return png;
+}
+
+/** Writes a PNG atomically (temp file + rename). */
+export async function writePng(path: string, png: PNG): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile(temp, PNG.sync.write(png));
+  await rename(temp, path);
+}

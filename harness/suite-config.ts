@@ -1,0 +1,195 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { getPreset } from '../pipelines/models/presets.ts';
+import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '../pipelines/schedulers/scheduler-config.ts';
+import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
+import { VARIANT_NAMES, resolveVariant } from '../pipelines/variants.ts';
+import type { VariantOverrides } from '../pipelines/variants.ts';
+import type { VariantConfig } from '../pipelines/types.ts';
+import { HarnessError } from './harness-error.ts';
+import type { ResolvedSuite, VariantSpec } from './results-schema.ts';
+import { formatPath } from './results-file.ts';
+
+const chunkCounts = z.union([
+  z.strictObject({ batchFrames: z.number().int().min(1), spatial: z.number().int().min(1) }),
+  z.string().regex(/^\d+x\d+$/, 'expected "<batch×frames chunks>x<spatial chunks>", e.g. "9x2"'),
+]);
+
+const variantParameters = {
+  cacheInterval: z.number().int().min(1).optional(),
+  cacheBranch: z.number().int().min(0).optional(),
+  schedule: z.enum(['uniform', 'non-uniform']).optional(),
+  center: z.number().int().min(0).optional(),
+  power: z.number().gt(1).optional(),
+  chunks: chunkCounts.optional(),
+  sliceFrames: z.number().int().min(1).optional(),
+};
+
+/** A suite file as written by a user (YAML or JSON); everything is optional and takes the defaults below. */
+export const SuiteFileSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  models: z.array(z.string().min(1)).min(1).optional(),
+  variants: z.array(z.union([z.enum(VARIANT_NAMES), z.strictObject({ name: z.enum(VARIANT_NAMES), ...variantParameters })])).min(1).optional(),
+  device: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).optional(),
+  steps: z.number().int().min(1).max(1000).optional(),
+  frames: z.number().int().min(1).max(32).optional(),
+  seed: z.number().int().optional(),
+  prompt: z.string().optional(),
+  negativePrompt: z.string().optional(),
+  guidanceScale: z.number().min(0).optional(),
+  scheduler: z.union([z.enum(['ddim', 'euler']), z.record(z.string(), z.unknown())]).optional(),
+  warmup: z.number().int().min(0).optional(),
+  repeats: z.number().int().min(1).optional(),
+  sampleIntervalMs: z.number().min(0).optional(),
+  profile: z.boolean().optional(),
+  maxRssBytes: z.number().int().min(1).nullable().optional(),
+  session: z
+    .strictObject({
+      cpuMemArena: z.boolean().optional(),
+      memPattern: z.boolean().optional(),
+      graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+      intraOpThreads: z.number().int().min(0).optional(),
+      interOpThreads: z.number().int().min(0).optional(),
+      mallocMmapThreshold: z.number().int().min(0).nullable().optional(),
+    })
+    .optional(),
+  ...variantParameters,
+});
+
+/** A suite file's contents. */
+export type SuiteFile = z.infer<typeof SuiteFileSchema>;
+
+/** Peaks that reflect what a variant needs: no CPU arena, glibc's mmap threshold fixed so freed blocks go back. */
+const MEASURED_SESSION = { cpuMemArena: false, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: 131072 } as const;
+/** ONNX Runtime's defaults, as deployed. */
+const DEPLOYED_SESSION = { cpuMemArena: true, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: null } as const;
+
+/** The built-in suites: `default` measures what each variant needs, `deployed` measures ORT's defaults, `ablation` runs every variant. */
+export const BUILTIN_SUITES: Readonly<Record<string, SuiteFile>> = {
+  default: { name: 'default', models: ['small'], variants: ['baseline', 'deepcache', 'lightcache'], session: MEASURED_SESSION },
+  deployed: { name: 'deployed', models: ['small'], variants: ['baseline', 'deepcache', 'lightcache'], session: DEPLOYED_SESSION },
+  ablation: { name: 'ablation', models: ['small'], variants: [...VARIANT_NAMES], session: MEASURED_SESSION },
+};
+
+const DEFAULTS = {
+  device: 'cpu',
+  seed: 42,
+  prompt: 'a corgi running on a beach at sunset, cinematic',
+  negativePrompt: '',
+  warmup: 1,
+  repeats: 3,
+  sampleIntervalMs: 10,
+  profile: false,
+} as const;
+
+/** A suite ready to run: the recorded form plus what each child needs. */
+export interface PlannedSuite {
+  suite: ResolvedSuite;
+  scheduler: SchedulerConfig;
+  maxRssBytes: number | null;
+  /** Per model, its variants resolved against the model's preset. */
+  pairs: { model: string; variant: VariantConfig; spec: VariantSpec }[];
+}
+
+function chunksOf(value: z.infer<typeof chunkCounts> | undefined) {
+  if (value === undefined || typeof value === 'object') return value;
+  const [batchFrames, spatial] = value.split('x').map(Number) as [number, number];
+  return { batchFrames, spatial };
+}
+
+/** Loads a suite by built-in name or file path, validating it with messages that name the field. */
+export async function loadSuite(nameOrPath: string): Promise<SuiteFile> {
+  const builtin = BUILTIN_SUITES[nameOrPath];
+  if (builtin) return builtin;
+  if (!existsSync(nameOrPath)) {
+    throw new HarnessError('bad-suite', `suite "${nameOrPath}" is neither a built-in suite (${Object.keys(BUILTIN_SUITES).join(', ')}) nor a file`);
+  }
+  const text = await readFile(nameOrPath, 'utf8');
+  let data: unknown;
+  try {
+    data = nameOrPath.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new HarnessError('bad-suite', `${nameOrPath}: not valid ${nameOrPath.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+  }
+  return parseSuite(data, nameOrPath);
+}
+
+export function parseSuite(data: unknown, source: string): SuiteFile {
+  const parsed = SuiteFileSchema.safeParse(data ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new HarnessError('bad-suite', `${source}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+function toSpec(config: VariantConfig): VariantSpec {
+  const spec: VariantSpec = { name: config.name, kind: config.kind };
+  if (config.cache) Object.assign(spec, { cacheInterval: config.cache.interval, cacheBranch: config.cache.branch, schedule: config.cache.schedule, ...(config.cache.schedule === 'non-uniform' ? { center: config.cache.center, power: config.cache.power } : {}) });
+  if (config.chunks) spec.chunks = config.chunks;
+  if (config.sliceFrames !== null) spec.sliceFrames = config.sliceFrames;
+  if (config.kind === 'lightcache') Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
+  return spec;
+}
+
+/** Resolves a suite (with command-line overrides laid over it) into what will run and what gets recorded. */
+export function planSuite(file: SuiteFile, overrides: SuiteFile = {}): PlannedSuite {
+  const merged: SuiteFile = { ...file, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  merged.session = { ...MEASURED_SESSION, ...file.session, ...overrides.session };
+  const models = merged.models ?? ['small'];
+  const presets = models.map((m) => getPreset(m));
+  const steps = merged.steps ?? presets[0]!.defaultSteps;
+  const frames = merged.frames ?? presets[0]!.frames;
+  for (const preset of presets) {
+    if (frames > preset.unet.motionMaxFrames) {
+      throw new HarnessError('bad-suite', `frames ${frames} exceeds the motion modules' ${preset.unet.motionMaxFrames} positions of preset ${preset.name}`);
+    }
+  }
+  const scheduler =
+    merged.scheduler === undefined || merged.scheduler === 'ddim' ? ANIMATEDIFF_DDIM_CONFIG : merged.scheduler === 'euler' ? SD_EULER_CONFIG : parseSchedulerConfig(merged.scheduler);
+  const suiteOverrides: VariantOverrides = {
+    ...(merged.cacheInterval !== undefined ? { cacheInterval: merged.cacheInterval } : {}),
+    ...(merged.cacheBranch !== undefined ? { cacheBranch: merged.cacheBranch } : {}),
+    ...(merged.schedule !== undefined ? { schedule: merged.schedule } : {}),
+    ...(merged.center !== undefined ? { center: merged.center } : {}),
+    ...(merged.power !== undefined ? { power: merged.power } : {}),
+    ...(merged.chunks !== undefined ? { chunks: chunksOf(merged.chunks)! } : {}),
+    ...(merged.sliceFrames !== undefined ? { sliceFrames: merged.sliceFrames } : {}),
+  };
+  const entries = (merged.variants ?? ['baseline', 'deepcache', 'lightcache']).map((v) => (typeof v === 'string' ? { name: v } : v));
+  // The baseline runs first so every other variant's frames can be compared with its frames.
+  entries.sort((a, b) => Number(b.name === 'baseline') - Number(a.name === 'baseline'));
+  const pairs = presets.flatMap((preset) =>
+    entries.map((entry) => {
+      const { name, ...params } = entry as { name: string } & Record<string, unknown>;
+      const variant = resolveVariant(name, { ...suiteOverrides, ...params, ...(params.chunks !== undefined ? { chunks: chunksOf(params.chunks as string)! } : {}) }, preset, frames, steps);
+      return { model: preset.name, variant, spec: toSpec(variant) };
+    }),
+  );
+  const seen = new Set<string>();
+  for (const p of pairs) {
+    if (seen.has(`${p.model}/${p.spec.name}`)) throw new HarnessError('bad-suite', `variant "${p.spec.name}" is listed twice`);
+    seen.add(`${p.model}/${p.spec.name}`);
+  }
+  const suite: ResolvedSuite = {
+    name: merged.name ?? 'custom',
+    models,
+    variants: pairs.filter((p) => p.model === models[0]).map((p) => p.spec),
+    device: merged.device ?? DEFAULTS.device,
+    steps,
+    frames,
+    seed: merged.seed ?? DEFAULTS.seed,
+    prompt: merged.prompt ?? DEFAULTS.prompt,
+    negativePrompt: merged.negativePrompt ?? DEFAULTS.negativePrompt,
+    guidanceScale: merged.guidanceScale ?? presets[0]!.guidanceScale,
+    scheduler: { ...scheduler },
+    warmup: merged.warmup ?? DEFAULTS.warmup,
+    repeats: merged.repeats ?? DEFAULTS.repeats,
+    sampleIntervalMs: merged.sampleIntervalMs ?? DEFAULTS.sampleIntervalMs,
+    profile: merged.profile ?? DEFAULTS.profile,
+    session: { ...MEASURED_SESSION, ...merged.session },
+  };
+  return { suite, scheduler, maxRssBytes: merged.maxRssBytes ?? null, pairs };
+}

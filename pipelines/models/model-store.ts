@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { cpus } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GraphBuilder } from '../onnx/graph-builder.ts';
+import { saveOptimizedModel } from '../ort-backend.ts';
+import type { SessionSettings } from '../types.ts';
+import { buildTextEncoderGraph } from './text-encoder.ts';
+import type { ChunkCounts, ModelPreset, UnetGraphMode } from './types.ts';
+import { buildUnetGraph } from './unet.ts';
+import { buildVaeDecoderGraph } from './vae-decoder.ts';
+
+/** Bump when a builder's output changes for the same preset: cached models are then rebuilt. */
+export const BUILDER_VERSION = 1;
+/** Weights are drawn from this seed; the run's `--seed` only draws the initial noise. */
+export const WEIGHT_SEED = 20251006;
+
+/** One model file a pipeline needs, described by what determines its bytes. */
+export type ModelComponent =
+  | { component: 'text-encoder' }
+  | { component: 'unet'; mode: UnetGraphMode; cacheBranch: number; chunks: ChunkCounts | null; frames: number; videos: number }
+  | { component: 'vae-decoder'; frames: number };
+
+function componentBuilder(preset: ModelPreset, spec: ModelComponent): () => GraphBuilder {
+  switch (spec.component) {
+    case 'text-encoder':
+      return () => buildTextEncoderGraph(preset, WEIGHT_SEED);
+    case 'unet':
+      return () => buildUnetGraph(preset, spec, WEIGHT_SEED);
+    case 'vae-decoder':
+      return () => buildVaeDecoderGraph(preset, spec.frames, WEIGHT_SEED);
+  }
+}
+
+/** The cache key: builder version, the preset's dimensions and the component options. */
+export function modelKey(preset: ModelPreset, spec: ModelComponent): string {
+  const digest = createHash('sha256').update(JSON.stringify({ BUILDER_VERSION, WEIGHT_SEED, preset, spec })).digest('hex').slice(0, 16);
+  return `${preset.name}-${spec.component}-${digest}`;
+}
+
+/**
+ * Path of a built model, building it on first use. The file is written under a temporary name and renamed,
+ * so a crash mid-build never leaves a truncated model that a later run would load.
+ */
+export async function ensureModel(modelDir: string, preset: ModelPreset, spec: ModelComponent): Promise<string> {
+  const key = modelKey(preset, spec);
+  const path = join(modelDir, `${key}.onnx`);
+  if (existsSync(path)) return path;
+  await mkdir(modelDir, { recursive: true });
+  const built = componentBuilder(preset, spec)().build(`${key}.onnx.data`);
+  const suffix = `.tmp-${process.pid}-${Date.now()}`;
+  if (built.externalData) {
+    const dataPath = join(modelDir, built.externalData.fileName);
+    await writeFile(dataPath + suffix, built.externalData.bytes);
+    await rename(dataPath + suffix, dataPath);
+  }
+  try {
+    await writeFile(path + suffix, built.modelBytes);
+    await rename(path + suffix, path);
+  } catch (error) {
+    await rm(path + suffix, { force: true });
+    throw error;
+  }
+  return path;
+}
+
+/**
+ * Path of `path` optimised by ORT at `level` for this CPU, optimising on first use. The result may hold
+ * CPU-specific layouts (NCHWc), so the CPU model is part of its name. Models with external data are not
+ * pre-optimised (ORT would have to re-emit gigabytes); their sessions optimise at load instead.
+ */
+export async function ensureOptimizedModel(path: string, level: SessionSettings['graphOptimizationLevel']): Promise<string | null> {
+  if (level === 'disabled' || existsSync(`${path}.data`)) return null;
+  const cpuKey = createHash('sha256').update(cpus()[0]?.model ?? 'cpu').digest('hex').slice(0, 8);
+  const optimized = path.replace(/\.onnx$/, `.ort-${level}-${cpuKey}.onnx`);
+  if (existsSync(optimized)) return optimized;
+  const temp = `${optimized}.tmp-${process.pid}-${Date.now()}.onnx`;
+  try {
+    await saveOptimizedModel(path, temp, level);
+    await rename(temp, optimized);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  return optimized;
+}

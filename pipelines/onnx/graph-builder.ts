@@ -1,0 +1,281 @@
+import onnxProto from 'onnx-proto';
+import { createSeededRandom } from '../seeded-random.ts';
+import type { AttributeValue, BuiltModel, TensorRef, WeightInit } from './types.ts';
+
+const { onnx } = onnxProto;
+
+/** Opset every built-in graph targets; IR 8 is what onnx-proto encodes. */
+export const OPSET_VERSION = 17;
+const IR_VERSION = 8;
+/** Protobuf cannot hold a message over 2 GiB; above this, initializers move to an external data file. */
+const DEFAULT_EXTERNAL_DATA_THRESHOLD_BYTES = 1_800_000_000;
+
+interface InitializerEntry {
+  name: string;
+  shape: number[];
+  dataType: number;
+  data: Uint8Array | null;
+  elementCount: number;
+}
+
+export interface GraphBuilderOptions {
+  name: string;
+  seed: number;
+  /** When false, weights are declared but not drawn: enough to count parameters of a graph too big to build. */
+  materialize?: boolean;
+  externalDataThresholdBytes?: number;
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Builds one ONNX graph with statically known shapes. Weights are keyed by name and each is drawn from a
+ * generator seeded by (model seed, weight name), so the full, shallow and chunked graphs of one model share
+ * identical weights, and the same preset and seed always give the same bytes.
+ */
+export class GraphBuilder {
+  readonly name: string;
+  readonly seed: number;
+  readonly materialize: boolean;
+  private readonly externalThreshold: number;
+  private readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+  private readonly initializers = new Map<string, InitializerEntry>();
+  private readonly inputs: TensorRef[] = [];
+  private readonly inputTypes = new Map<string, number>();
+  private readonly outputs: TensorRef[] = [];
+  private readonly scopes: string[] = [];
+  private counter = 0;
+
+  constructor(options: GraphBuilderOptions) {
+    this.name = options.name;
+    this.seed = options.seed;
+    this.materialize = options.materialize ?? true;
+    this.externalThreshold = options.externalDataThresholdBytes ?? DEFAULT_EXTERNAL_DATA_THRESHOLD_BYTES;
+  }
+
+  /** Runs `body` with `prefix` added to every weight and node name created inside it. */
+  scope<T>(prefix: string, body: () => T): T {
+    this.scopes.push(prefix);
+    try {
+      return body();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  qualified(name: string): string {
+    return [...this.scopes, name].join('.');
+  }
+
+  private fresh(op: string): string {
+    this.counter += 1;
+    return `${this.qualified(op)}_${this.counter}`;
+  }
+
+  input(name: string, shape: readonly number[], dataType: 'float32' | 'int64' = 'float32'): TensorRef {
+    const ref = { name, shape: [...shape] };
+    this.inputs.push(ref);
+    this.inputTypes.set(name, dataType === 'int64' ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT);
+    return ref;
+  }
+
+  output(ref: TensorRef, name: string): void {
+    if (ref.name !== name) {
+      this.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [ref.name], output: [name], name: `${name}_out` }));
+    }
+    this.outputs.push({ name, shape: [...ref.shape] });
+  }
+
+  /** A float weight; asking again for the same (scoped) name returns the same initializer. */
+  weight(localName: string, shape: readonly number[], init: WeightInit): TensorRef {
+    const name = this.qualified(localName);
+    const existing = this.initializers.get(name);
+    if (existing) {
+      if (existing.shape.join('x') !== shape.join('x')) {
+        throw new Error(`weight ${name} requested with shape [${shape}] but exists with [${existing.shape}]`);
+      }
+      return { name, shape: existing.shape };
+    }
+    const count = elementCount(shape);
+    let data: Uint8Array | null = null;
+    if (this.materialize) {
+      const values = new Float32Array(count);
+      if (init.kind === 'normal') {
+        const rng = createSeededRandom((this.seed ^ fnv1a(name)) >>> 0);
+        for (let i = 0; i < count; i++) values[i] = rng.nextGaussian() * init.std + (init.mean ?? 0);
+      } else {
+        values.fill(init.value);
+      }
+      data = new Uint8Array(values.buffer);
+    }
+    this.initializers.set(name, { name, shape: [...shape], dataType: onnx.TensorProto.DataType.FLOAT, data, elementCount: count });
+    return { name, shape: [...shape] };
+  }
+
+  /** A constant tensor (not a parameter); deduplicated by content. */
+  constant(values: readonly number[] | Float32Array, shape: readonly number[], dataType: 'float32' | 'int64' = 'float32'): TensorRef {
+    const key = `const.${dataType}.${shape.join('x')}.${fnv1a(Array.from(values).join(','))}`;
+    const existing = this.initializers.get(key);
+    if (existing) return { name: key, shape: existing.shape };
+    const bytes =
+      dataType === 'int64'
+        ? new Uint8Array(BigInt64Array.from(Array.from(values), (v) => BigInt(v)).buffer)
+        : new Uint8Array(Float32Array.from(values).buffer);
+    this.initializers.set(key, {
+      name: key,
+      shape: [...shape],
+      dataType: dataType === 'int64' ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT,
+      data: bytes,
+      elementCount: 0,
+    });
+    return { name: key, shape: [...shape] };
+  }
+
+  int64s(values: readonly number[]): TensorRef {
+    return this.constant(values, [values.length], 'int64');
+  }
+
+  scalar(value: number): TensorRef {
+    return this.constant([value], []);
+  }
+
+  /** Appends one node; the caller states each output's shape (shapes are static throughout). */
+  node(opType: string, inputs: readonly (TensorRef | null)[], outputShapes: readonly (readonly number[])[], attributes: Record<string, AttributeValue> = {}): TensorRef[] {
+    const base = this.fresh(opType);
+    const outputs = outputShapes.map((shape, i) => ({ name: outputShapes.length === 1 ? base : `${base}:${i}`, shape: [...shape] }));
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        name: base,
+        input: inputs.map((t) => (t ? t.name : '')),
+        output: outputs.map((o) => o.name),
+        attribute: Object.entries(attributes).map(([name, value]) => encodeAttribute(name, value)),
+      }),
+    );
+    return outputs;
+  }
+
+  op(opType: string, inputs: readonly (TensorRef | null)[], outputShape: readonly number[], attributes: Record<string, AttributeValue> = {}): TensorRef {
+    return this.node(opType, inputs, [outputShape], attributes)[0]!;
+  }
+
+  /** Parameters: elements of weights (constants such as shapes and masks are not counted). */
+  parameterCount(): number {
+    let total = 0;
+    for (const entry of this.initializers.values()) total += entry.elementCount;
+    return total;
+  }
+
+  /** Names of the weights, for tests that compare graphs. */
+  weightNames(): string[] {
+    return [...this.initializers.values()].filter((e) => e.elementCount > 0).map((e) => e.name);
+  }
+
+  /** Shape of a weight by full name, or null when there is no such weight; available without materialising. */
+  weightShape(name: string): number[] | null {
+    const entry = this.initializers.get(name);
+    return entry && entry.elementCount > 0 ? [...entry.shape] : null;
+  }
+
+  /** A copy of a weight's values by full name, or null when there is no such weight or it was not drawn. */
+  weightData(name: string): Float32Array | null {
+    const entry = this.initializers.get(name);
+    if (!entry || entry.elementCount === 0 || !entry.data) return null;
+    return new Float32Array(entry.data.slice().buffer);
+  }
+
+  /** The graph's declared inputs and outputs (names and static shapes), available without materialising. */
+  signature(): { inputs: TensorRef[]; outputs: TensorRef[] } {
+    const copy = (refs: TensorRef[]) => refs.map((r) => ({ name: r.name, shape: [...r.shape] }));
+    return { inputs: copy(this.inputs), outputs: copy(this.outputs) };
+  }
+
+  nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  opTypes(): string[] {
+    return this.nodes.map((n) => n.opType ?? '');
+  }
+
+  /** Encodes the model; initializers move to `externalDataFile` when they would exceed the protobuf limit. */
+  build(externalDataFile = `${this.name}.onnx.data`): BuiltModel {
+    if (!this.materialize) throw new Error(`graph ${this.name} was built without weights and cannot be encoded`);
+    let initializerBytes = 0;
+    for (const entry of this.initializers.values()) initializerBytes += entry.data!.byteLength;
+    const external = initializerBytes > this.externalThreshold;
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    const initializer = [...this.initializers.values()].map((entry) => {
+      if (!external || entry.elementCount === 0) {
+        return onnx.TensorProto.create({ name: entry.name, dims: entry.shape, dataType: entry.dataType, rawData: entry.data! });
+      }
+      const length = entry.data!.byteLength;
+      chunks.push(entry.data!);
+      const tensor = onnx.TensorProto.create({
+        name: entry.name,
+        dims: entry.shape,
+        dataType: entry.dataType,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          { key: 'location', value: externalDataFile },
+          { key: 'offset', value: String(offset) },
+          { key: 'length', value: String(length) },
+        ],
+      });
+      offset += length;
+      return tensor;
+    });
+    const valueInfo = (ref: TensorRef, elemType: number) =>
+      onnx.ValueInfoProto.create({
+        name: ref.name,
+        type: { tensorType: { elemType, shape: { dim: ref.shape.map((d) => ({ dimValue: d })) } } },
+      });
+    const graph = onnx.GraphProto.create({
+      name: this.name,
+      node: this.nodes,
+      initializer,
+      input: this.inputs.map((i) => valueInfo(i, this.inputTypes.get(i.name)!)),
+      output: this.outputs.map((o) => valueInfo(o, onnx.TensorProto.DataType.FLOAT)),
+    });
+    const model = onnx.ModelProto.create({
+      irVersion: IR_VERSION,
+      producerName: 'lightbench',
+      producerVersion: '1',
+      graph,
+      opsetImport: [{ domain: '', version: OPSET_VERSION }],
+    });
+    const bytes = onnx.ModelProto.encode(model).finish();
+    if (!external) return { modelBytes: bytes, externalData: null, parameterCount: this.parameterCount() };
+    const data = new Uint8Array(offset);
+    let at = 0;
+    for (const chunk of chunks) {
+      data.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return { modelBytes: bytes, externalData: { fileName: externalDataFile, bytes: data }, parameterCount: this.parameterCount() };
+  }
+}
+
+function encodeAttribute(name: string, value: AttributeValue) {
+  const A = onnx.AttributeProto.AttributeType;
+  if (typeof value === 'string') return onnx.AttributeProto.create({ name, type: A.STRING, s: new TextEncoder().encode(value) });
+  if (typeof value === 'number') {
+    return Number.isInteger(value)
+      ? onnx.AttributeProto.create({ name, type: A.INT, i: value })
+      : onnx.AttributeProto.create({ name, type: A.FLOAT, f: value });
+  }
+  if (typeof value === 'object' && 'float' in value) return onnx.AttributeProto.create({ name, type: A.FLOAT, f: value.float });
+  return onnx.AttributeProto.create({ name, type: A.INTS, ints: value });
+}

@@ -1,0 +1,18 @@
+/** A tensor in a graph under construction: its name and its static shape. */
+export interface TensorRef {
+  name: string;
+  shape: number[];
+}
+
+/** How a weight is drawn: Gaussian with a fan-in-scaled deviation, or a constant (norm scales and biases). */
+export type WeightInit = { kind: 'normal'; std: number; mean?: number } | { kind: 'constant'; value: number };
+
+/** An ONNX attribute: integers become INT, other numbers FLOAT; `{ float }` forces FLOAT; arrays are INTS. */
+export type AttributeValue = number | string | number[] | { float: number };
+
+/** An encoded model and, when its weights exceed the protobuf limit, the external data file beside it. */
+export interface BuiltModel {
+  modelBytes: Uint8Array;
+  externalData: { fileName: string; bytes: Uint8Array } | null;
+  parameterCount: number;
+}

@@ -1,0 +1,130 @@
+// The only module that imports onnxruntime-node: everything else goes through these functions, so a provider
+// change or a runtime upgrade touches one file.
+import * as ort from 'onnxruntime-node';
+import { HarnessError } from './harness-error.ts';
+import type { SessionSettings } from './types.ts';
+
+export type OrtTensor = ort.Tensor;
+
+/** A loaded model: its input/output names and a run function. */
+export interface ModelSession {
+  readonly path: string;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>, outputs?: readonly string[]): Promise<Record<string, OrtTensor>>;
+  /** Ends a profiling pass and returns the trace file path, when profiling was on. */
+  endProfiling(): string | null;
+  release(): Promise<void>;
+}
+
+export interface SessionRequest {
+  path: string;
+  settings: SessionSettings;
+  executionProvider: 'cpu' | 'cuda' | 'webgpu';
+  deviceId?: number;
+  /** When set, ORT writes a Chrome-trace profile with this prefix. */
+  profilePrefix?: string;
+  /** Outputs to keep on the device between runs (WebGPU only). */
+  deviceOutputs?: readonly string[];
+}
+
+const OPT_LEVELS = { disabled: 'disabled', basic: 'basic', extended: 'extended', all: 'all' } as const;
+
+function providerOptions(request: SessionRequest): ort.InferenceSession.ExecutionProviderConfig[] {
+  switch (request.executionProvider) {
+    case 'cpu':
+      return ['cpu'];
+    case 'cuda':
+      return [{ name: 'cuda', deviceId: request.deviceId ?? 0 }, 'cpu'];
+    case 'webgpu':
+      return ['webgpu', 'cpu'];
+  }
+}
+
+export async function createSession(request: SessionRequest): Promise<ModelSession> {
+  const { settings } = request;
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: providerOptions(request),
+    enableCpuMemArena: settings.cpuMemArena,
+    enableMemPattern: settings.memPattern,
+    graphOptimizationLevel: OPT_LEVELS[settings.graphOptimizationLevel],
+    intraOpNumThreads: settings.intraOpThreads,
+    interOpNumThreads: settings.interOpThreads,
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+  };
+  if (request.profilePrefix) {
+    options.enableProfiling = true;
+    options.profileFilePrefix = request.profilePrefix;
+  }
+  if (request.deviceOutputs?.length) {
+    options.preferredOutputLocation = Object.fromEntries(request.deviceOutputs.map((name) => [name, 'gpu-buffer' as const]));
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(request.path, options);
+  } catch (error) {
+    throw new HarnessError('model-load-failed', `could not load ONNX model ${request.path} on ${request.executionProvider}: ${(error as Error).message}`, { cause: error });
+  }
+  return {
+    path: request.path,
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds, outputs) {
+      try {
+        return outputs ? await session.run(feeds, [...outputs]) : await session.run(feeds);
+      } catch (error) {
+        throw new HarnessError('inference-failed', `inference failed in ${request.path}: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    endProfiling() {
+      if (!request.profilePrefix) return null;
+      // endProfiling returns void in the typings but the file name at run time.
+      const file = (session as unknown as { endProfiling(): unknown }).endProfiling();
+      return typeof file === 'string' ? file : null;
+    },
+    release: () => session.release(),
+  };
+}
+
+/**
+ * Runs ORT's graph optimiser once and saves the result, so that sessions created later (every run, and every
+ * stage under model offload) load an already optimised graph instead of paying for optimisation each time.
+ */
+export async function saveOptimizedModel(path: string, outputPath: string, level: SessionSettings['graphOptimizationLevel']): Promise<void> {
+  try {
+    const session = await ort.InferenceSession.create(path, {
+      graphOptimizationLevel: OPT_LEVELS[level],
+      optimizedModelFilePath: outputPath,
+      enableCpuMemArena: false,
+      logSeverityLevel: 3,
+    });
+    await session.release();
+  } catch (error) {
+    throw new HarnessError('model-load-failed', `could not optimise ONNX model ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function floatTensor(data: Float32Array, dims: readonly number[]): OrtTensor {
+  return new ort.Tensor('float32', data, [...dims]);
+}
+
+export function int64Tensor(data: BigInt64Array, dims: readonly number[]): OrtTensor {
+  return new ort.Tensor('int64', data, [...dims]);
+}
+
+/** Host copy of a float output; a device-resident tensor is read back with getData. */
+export async function readFloat(tensor: OrtTensor): Promise<Float32Array> {
+  if (tensor.location === 'cpu') return tensor.data as Float32Array;
+  return (await tensor.getData(true)) as Float32Array;
+}
+
+/** Bytes a tensor holds, counted from its shape and element type. */
+export function tensorBytes(tensor: OrtTensor): number {
+  const perElement = tensor.type === 'float16' ? 2 : tensor.type === 'int64' ? 8 : 4;
+  return tensor.dims.reduce((a, b) => a * b, 1) * perElement;
+}
+
+export function onnxruntimeVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+}

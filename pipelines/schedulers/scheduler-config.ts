@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { HarnessError } from '../harness-error.ts';
+import type { SchedulerConfig } from './types.ts';
+
+/**
+ * AnimateDiff's sampler as diffusers' AnimateDiff pipeline documents it: DDIM over Stable Diffusion 1.5's
+ * scheduler config (set_alpha_to_one false) with linear betas, linspace spacing and clipping off.
+ */
+export const ANIMATEDIFF_DDIM_CONFIG: SchedulerConfig = Object.freeze({
+  kind: 'ddim',
+  numTrainTimesteps: 1000,
+  betaStart: 0.00085,
+  betaEnd: 0.012,
+  betaSchedule: 'linear',
+  timestepSpacing: 'linspace',
+  stepsOffset: 1,
+  predictionType: 'epsilon',
+  clipSample: false,
+  setAlphaToOne: false,
+  eta: 0,
+});
+
+/** Stable Diffusion 1.5's scheduler config loaded into EulerDiscreteScheduler (whose default spacing is linspace). */
+export const SD_EULER_CONFIG: SchedulerConfig = Object.freeze({
+  kind: 'euler',
+  numTrainTimesteps: 1000,
+  betaStart: 0.00085,
+  betaEnd: 0.012,
+  betaSchedule: 'scaled_linear',
+  timestepSpacing: 'linspace',
+  stepsOffset: 1,
+  predictionType: 'epsilon',
+  clipSample: false,
+  setAlphaToOne: false,
+});
+
+const schedulerConfigSchema = z
+  .strictObject({
+    kind: z.enum(['ddim', 'euler']),
+    numTrainTimesteps: z.number().int().min(1).max(100_000),
+    betaStart: z.number().gt(0).lt(1),
+    betaEnd: z.number().gt(0).lt(1),
+    betaSchedule: z.enum(['linear', 'scaled_linear']),
+    timestepSpacing: z.enum(['leading', 'linspace', 'trailing']),
+    stepsOffset: z.number().int().min(0),
+    predictionType: z.enum(['epsilon', 'v_prediction']),
+    clipSample: z.boolean(),
+    setAlphaToOne: z.boolean(),
+    eta: z.number().min(0).max(1).optional(),
+  })
+  .refine((config) => config.betaStart <= config.betaEnd, {
+    path: ['betaEnd'],
+    message: 'betaEnd must not be below betaStart',
+  })
+  .refine((config) => config.kind === 'ddim' || !config.eta, {
+    path: ['eta'],
+    message: 'eta applies to ddim only; the euler sampler adds no noise',
+  });
+
+/** Validates an untrusted scheduler config (suite file, results file); throws HarnessError('bad-scheduler'). */
+export function parseSchedulerConfig(input: unknown): SchedulerConfig {
+  const result = schedulerConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    if (issue.path.length === 0) return `(config): ${issue.message}`;
+    const field = issue.path.join('.');
+    const given = (input as Record<PropertyKey, unknown>)[issue.path[0]];
+    return given === undefined ? `${field}: ${issue.message}` : `${field}: ${issue.message} (got ${JSON.stringify(given)})`;
+  });
+  throw new HarnessError('bad-scheduler', `invalid scheduler config: ${problems.join('; ')}`);
+}

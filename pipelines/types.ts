@@ -1,0 +1,103 @@
+import type { ChunkCounts, ModelPreset } from './models/types.ts';
+import type { SchedulerConfig } from './schedulers/types.ts';
+
+/** ONNX Runtime session settings that change time or memory; every result records them. */
+export interface SessionSettings {
+  cpuMemArena: boolean;
+  memPattern: boolean;
+  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+  /** 0 lets ORT choose. */
+  intraOpThreads: number;
+  interOpThreads: number;
+}
+
+/** Pipeline stages; `total` spans pipeline start to frames out. */
+export type StageName = 'load' | 'encode' | 'denoise' | 'decode' | 'total';
+export const STAGES: readonly StageName[] = ['load', 'encode', 'denoise', 'decode', 'total'];
+
+/** Execution providers a pipeline can run on (`auto` is resolved before a pipeline starts). */
+export type ExecutionProviderName = 'cpu' | 'cuda' | 'webgpu';
+
+/** What a variant changes, fully resolved: the pipeline reads nothing else. */
+export interface VariantConfig {
+  name: string;
+  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache';
+  /** DeepCache: a full UNet pass every `cacheInterval` steps; null when the variant caches nothing. */
+  cache: { interval: number; branch: number; schedule: 'uniform' | 'non-uniform'; center: number; power: number } | null;
+  /** FME feature chunking of the UNet graphs; null when off. */
+  chunks: ChunkCounts | null;
+  /** Decode this many frames at a time; null decodes all frames at once. */
+  sliceFrames: number | null;
+  /** Model offload (sessions live only during their stage) and cache offload to host memory. */
+  swap: boolean;
+}
+
+/** One pipeline run's inputs. */
+export interface PipelineRequest {
+  preset: ModelPreset;
+  frames: number;
+  steps: number;
+  seed: number;
+  prompt: string;
+  negativePrompt: string;
+  guidanceScale: number;
+  scheduler: SchedulerConfig;
+  variant: VariantConfig;
+  session: SessionSettings;
+  executionProvider: ExecutionProviderName;
+  /** Where built models are cached. */
+  modelDir: string;
+  /** Profiling pass: ORT trace files are written with this prefix. */
+  profilePrefix?: string;
+}
+
+/** One scheduler step as measured. */
+export interface StepRecord {
+  index: number;
+  timestep: number;
+  kind: 'full' | 'cached';
+  ms: number;
+}
+
+/** One itemised model or cache move, counted in the stage it serves. */
+export interface SwapRecord {
+  stage: StageName;
+  what: string;
+  ms: number;
+}
+
+/** Progress and measurement events, emitted synchronously as they happen. */
+export type PipelineEvent =
+  | { type: 'stage-start'; stage: StageName }
+  | { type: 'stage-end'; stage: StageName; ms: number }
+  | { type: 'step'; step: StepRecord; of: number }
+  | { type: 'swap'; swap: SwapRecord };
+
+/** Where cached features lived and how big they got. */
+export interface CacheReport {
+  peakBytes: number;
+  location: 'none' | 'host' | 'device';
+  note?: string;
+}
+
+/** A finished run: frames [frames, 3, H, W] in [0, 1] and its measurements. */
+export interface PipelineOutput {
+  frames: Float32Array;
+  frameShape: [number, number, number, number];
+  stagesMs: Record<StageName, number>;
+  steps: StepRecord[];
+  swaps: SwapRecord[];
+  cache: CacheReport;
+  /** ORT trace files of a profiling pass, by the stage their session served. */
+  profileFiles: { stage: StageName; file: string }[];
+}
+
+/** The project's one random source (seeded-random.ts): a seeded stream of uniform and Gaussian numbers. */
+export interface SeededRandom {
+  /** Uniform integer in [0, 2^32). */
+  nextUint32(): number;
+  /** Uniform float in [0, 1), a multiple of 2^-32. */
+  nextFloat(): number;
+  /** Standard normal draw. */
+  nextGaussian(): number;
+}

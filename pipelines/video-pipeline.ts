@@ -1,0 +1,234 @@
+import { fullStepIndices } from './deepcache-schedule.ts';
+import type { FeatureCache } from './feature-cache.ts';
+import { ResidentFeatureCache } from './feature-cache.ts';
+import { ensureModel, ensureOptimizedModel } from './models/model-store.ts';
+import { TEXT_BATCH } from './models/text-encoder.ts';
+import { TEXT_IO, UNET_IO, VAE_IO } from './models/types.ts';
+import type { ModelSession } from './ort-backend.ts';
+import { createSession, floatTensor, int64Tensor, readFloat } from './ort-backend.ts';
+import { applyClassifierFreeGuidance } from './schedulers/classifier-free-guidance.ts';
+import { createScheduler } from './schedulers/create-scheduler.ts';
+import { gaussianNoise } from './seeded-random.ts';
+import { tokenize } from './tokenizer.ts';
+import type { PipelineEvent, PipelineOutput, PipelineRequest, StageName, StepRecord, SwapRecord } from './types.ts';
+
+/** Model files one variant needs, built (or found in the cache) before any timing starts. */
+export interface ModelFiles {
+  textEncoder: string;
+  unetFull: string;
+  unetShallow: string | null;
+  /** VAE decoder per slice size (frames decoded per call). */
+  vaeDecoder: Map<number, string>;
+  /** True when the files were optimised ahead of time, so sessions load them with optimisation off. */
+  preOptimized: boolean;
+}
+
+/** Frames decoded per VAE call: all at once, or slices of k with a shorter last slice. */
+export function decodeSlices(frames: number, sliceFrames: number | null): number[] {
+  const k = sliceFrames ?? frames;
+  const slices: number[] = [];
+  for (let done = 0; done < frames; done += k) slices.push(Math.min(k, frames - done));
+  return slices;
+}
+
+export async function prepareModels(request: PipelineRequest): Promise<ModelFiles> {
+  const { preset, variant, frames, modelDir } = request;
+  // Optimising once ahead of time keeps ORT's graph optimiser out of every timed session creation; its
+  // layouts are CPU-specific, so other providers optimise at load.
+  const level = request.session.graphOptimizationLevel;
+  const preOptimize = request.executionProvider === 'cpu' && level !== 'disabled';
+  let preOptimized = preOptimize;
+  const ready = async (path: string) => {
+    if (!preOptimize) return path;
+    const optimized = await ensureOptimizedModel(path, level);
+    if (!optimized) preOptimized = false;
+    return optimized ?? path;
+  };
+  const unet = async (mode: 'full' | 'full-with-cache' | 'shallow') =>
+    ready(await ensureModel(modelDir, preset, { component: 'unet', mode, cacheBranch: variant.cache?.branch ?? 0, chunks: variant.chunks, frames, videos: TEXT_BATCH }));
+  const vaeDecoder = new Map<number, string>();
+  for (const size of new Set(decodeSlices(frames, variant.sliceFrames))) {
+    vaeDecoder.set(size, await ready(await ensureModel(modelDir, preset, { component: 'vae-decoder', frames: size })));
+  }
+  const files = {
+    textEncoder: await ready(await ensureModel(modelDir, preset, { component: 'text-encoder' })),
+    unetFull: await unet(variant.cache ? 'full-with-cache' : 'full'),
+    unetShallow: variant.cache && variant.cache.interval > 1 ? await unet('shallow') : null,
+    vaeDecoder,
+  };
+  return { ...files, preOptimized };
+}
+
+const now = () => performance.now();
+
+/**
+ * One text-to-video run: load → encode → denoise → decode. Sessions of a resident variant are created in `load`
+ * and kept to the end; with `swap` each stage creates its own sessions at its start and releases them at its end,
+ * and each move is itemised. Events are emitted synchronously so an observer can reset memory peaks per stage.
+ */
+export async function runPipeline(request: PipelineRequest, files: ModelFiles, emit: (event: PipelineEvent) => void = () => {}): Promise<PipelineOutput> {
+  const { preset, variant, frames } = request;
+  const stagesMs = {} as Record<StageName, number>;
+  const swaps: SwapRecord[] = [];
+  const profileFiles: { stage: StageName; file: string }[] = [];
+  const open = new Map<string, { session: ModelSession; stage: StageName }>();
+  let current: StageName = 'load';
+
+  const stage = async <T>(name: StageName, body: () => Promise<T>): Promise<T> => {
+    current = name;
+    emit({ type: 'stage-start', stage: name });
+    const start = now();
+    const result = await body();
+    stagesMs[name] = now() - start;
+    emit({ type: 'stage-end', stage: name, ms: stagesMs[name] });
+    return result;
+  };
+  const timedSwap = async <T>(what: string, body: () => Promise<T>): Promise<T> => {
+    const start = now();
+    const result = await body();
+    const swap = { stage: current, what, ms: now() - start };
+    swaps.push(swap);
+    emit({ type: 'swap', swap });
+    return result;
+  };
+  const openSession = async (key: string, path: string, servesStage: StageName) => {
+    const create = () =>
+      createSession({
+        path,
+        settings: files.preOptimized ? { ...request.session, graphOptimizationLevel: 'disabled' as const } : request.session,
+        executionProvider: request.executionProvider,
+        ...(request.profilePrefix ? { profilePrefix: `${request.profilePrefix}-${key}` } : {}),
+      });
+    const session = variant.swap ? await timedSwap(`load ${key}`, create) : await create();
+    open.set(key, { session, stage: servesStage });
+    return session;
+  };
+  const closeSession = async (key: string) => {
+    const entry = open.get(key);
+    if (!entry) return;
+    open.delete(key);
+    const file = entry.session.endProfiling();
+    if (file) profileFiles.push({ stage: entry.stage, file });
+    if (variant.swap) await timedSwap(`release ${key}`, () => entry.session.release());
+    else await entry.session.release();
+  };
+  const sessionFor = async (key: string, path: string, servesStage: StageName) => open.get(key)?.session ?? openSession(key, path, servesStage);
+  const endOfStage = async (keys: string[]) => {
+    if (variant.swap) for (const key of keys) await closeSession(key);
+  };
+
+  const unetKeys = files.unetShallow ? ['unet-full', 'unet-shallow'] : ['unet-full'];
+  const vaeKey = (size: number) => `vae-decoder-x${size}`;
+  const slices = decodeSlices(frames, variant.sliceFrames);
+
+  emit({ type: 'stage-start', stage: 'total' });
+  const totalStart = now();
+  try {
+    await stage('load', async () => {
+      if (variant.swap) return;
+      await openSession('text-encoder', files.textEncoder, 'encode');
+      await openSession('unet-full', files.unetFull, 'denoise');
+      if (files.unetShallow) await openSession('unet-shallow', files.unetShallow, 'denoise');
+      for (const [size, path] of files.vaeDecoder) await openSession(vaeKey(size), path, 'decode');
+    });
+
+    const context = await stage('encode', async () => {
+      const encoder = await sessionFor('text-encoder', files.textEncoder, 'encode');
+      const t = preset.text.contextLength;
+      const ids = [...tokenize(request.negativePrompt, preset.text.vocabSize, t), ...tokenize(request.prompt, preset.text.vocabSize, t)];
+      const out = await encoder.run({ [TEXT_IO.ids]: int64Tensor(BigInt64Array.from(ids, BigInt), [TEXT_BATCH, t]) });
+      const hidden = await readFloat(out[TEXT_IO.hidden]!);
+      await endOfStage(['text-encoder']);
+      // AnimateDiff feeds every frame the same context: [uncond × frames, cond × frames].
+      const perPrompt = t * preset.text.width;
+      const expanded = new Float32Array(TEXT_BATCH * frames * perPrompt);
+      for (let v = 0; v < TEXT_BATCH; v++) {
+        const row = hidden.subarray(v * perPrompt, (v + 1) * perPrompt);
+        for (let f = 0; f < frames; f++) expanded.set(row, (v * frames + f) * perPrompt);
+      }
+      return floatTensor(expanded, [TEXT_BATCH * frames, t, preset.text.width]);
+    });
+
+    const cache: FeatureCache | null = variant.cache
+      ? new ResidentFeatureCache(
+          'host',
+          variant.swap && request.executionProvider === 'cpu' ? 'cache offload is a no-op on the CPU provider: the feature already lives in host memory' : undefined,
+        )
+      : null;
+    const { latents, steps } = await stage('denoise', async () => {
+      const full = await sessionFor('unet-full', files.unetFull, 'denoise');
+      const shallow = files.unetShallow ? await sessionFor('unet-shallow', files.unetShallow, 'denoise') : null;
+      const scheduler = createScheduler(request.scheduler, request.steps);
+      const fullSteps = new Set(variant.cache ? fullStepIndices(request.steps, variant.cache) : scheduler.timesteps.map((_, i) => i));
+      const latentShape = [frames, preset.latentChannels, preset.latentHeight, preset.latentWidth];
+      const perVideo = latentShape.reduce((a, b) => a * b, 1);
+      let x = gaussianNoise(request.seed, perVideo);
+      if (scheduler.initNoiseSigma !== 1) x = x.map((v) => v * scheduler.initNoiseSigma);
+      const records: StepRecord[] = [];
+      for (let i = 0; i < scheduler.timesteps.length; i++) {
+        const start = now();
+        const kind = fullSteps.has(i) || !shallow ? 'full' : 'cached';
+        const scaled = scheduler.scaleModelInput(x, i);
+        const batched = new Float32Array(TEXT_BATCH * perVideo);
+        batched.set(scaled, 0);
+        batched.set(scaled, perVideo);
+        const feeds = {
+          [UNET_IO.sample]: floatTensor(batched, [TEXT_BATCH * frames, ...latentShape.slice(1)]),
+          [UNET_IO.timestep]: floatTensor(new Float32Array([scheduler.timesteps[i]!]), [1]),
+          [UNET_IO.context]: context,
+        };
+        let noise: Float32Array;
+        if (kind === 'full') {
+          const out = await full.run(feeds);
+          if (cache) await cache.store(out[UNET_IO.cacheFeature]!);
+          noise = await readFloat(out[UNET_IO.noise]!);
+        } else {
+          const out = await shallow!.run({ ...feeds, [UNET_IO.cacheFeature]: await cache!.fetch() });
+          noise = await readFloat(out[UNET_IO.noise]!);
+        }
+        if (cache && i + 1 < scheduler.timesteps.length && !fullSteps.has(i + 1)) cache.prefetch();
+        x = scheduler.step(applyClassifierFreeGuidance(noise, request.guidanceScale), i, x);
+        const step = { index: i, timestep: scheduler.timesteps[i]!, kind, ms: now() - start } as const;
+        records.push(step);
+        emit({ type: 'step', step, of: scheduler.timesteps.length });
+      }
+      cache?.clear();
+      await endOfStage(unetKeys);
+      return { latents: x, steps: records };
+    });
+
+    const framesOut = await stage('decode', async () => {
+      const perFrameLatent = preset.latentChannels * preset.latentHeight * preset.latentWidth;
+      const height = preset.latentHeight * 8;
+      const width = preset.latentWidth * 8;
+      const perFrame = 3 * height * width;
+      const output = new Float32Array(frames * perFrame);
+      let at = 0;
+      for (const [index, size] of slices.entries()) {
+        const decoder = await sessionFor(vaeKey(size), files.vaeDecoder.get(size)!, 'decode');
+        const input = latents.slice(at * perFrameLatent, (at + size) * perFrameLatent);
+        const out = await decoder.run({ [VAE_IO.latents]: floatTensor(input, [size, preset.latentChannels, preset.latentHeight, preset.latentWidth]) });
+        output.set(await readFloat(out[VAE_IO.frames]!), at * perFrame);
+        at += size;
+        // With swap the decoder of a slice size is released once no later slice needs it.
+        if (variant.swap && !slices.slice(index + 1).includes(size)) await closeSession(vaeKey(size));
+      }
+      return { output, shape: [frames, 3, height, width] as [number, number, number, number] };
+    });
+
+    for (const key of [...open.keys()]) await closeSession(key);
+    stagesMs.total = now() - totalStart;
+    emit({ type: 'stage-end', stage: 'total', ms: stagesMs.total });
+    return {
+      frames: framesOut.output,
+      frameShape: framesOut.shape,
+      stagesMs,
+      steps,
+      swaps,
+      cache: cache ? cache.report() : { peakBytes: 0, location: 'none' },
+      profileFiles,
+    };
+  } finally {
+    for (const { session } of open.values()) await session.release().catch(() => {});
+  }
+}

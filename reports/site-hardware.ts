@@ -1,0 +1,53 @@
+import type { LoadedRun } from '../harness/results-file.ts';
+import type { VariantOk } from '../harness/results-schema.ts';
+import type { SiteHardwareGroup } from './types.ts';
+import { machineLabel, peakGpuBytes, peakHostBytes, sortRunsByStart } from './site-variant-figures.ts';
+
+/**
+ * Runs of the same suite grouped by machine fingerprint; each machine is represented by its latest run of
+ * the suite. Machines are listed in the order they first ran the suite, so the default reference (the
+ * first) stays the same as runs are added.
+ */
+export function siteHardware(runs: readonly LoadedRun[]): SiteHardwareGroup[] {
+  const bySuite = new Map<string, LoadedRun[]>();
+  for (const loaded of sortRunsByStart(runs)) {
+    const list = bySuite.get(loaded.run.suite.name) ?? [];
+    list.push(loaded);
+    bySuite.set(loaded.run.suite.name, list);
+  }
+  return [...bySuite].map(([suiteName, suiteRuns]) => {
+    const latestByMachine = new Map<string, LoadedRun>();
+    for (const loaded of suiteRuns) latestByMachine.set(loaded.run.context.machine.fingerprint, loaded);
+    const chosen = [...latestByMachine.values()];
+    const machines = chosen.map(({ run }) => ({
+      fingerprint: run.context.machine.fingerprint,
+      label: machineLabel(run),
+      cpuModel: run.context.machine.cpuModel,
+      gpuName: run.context.gpus[0]?.name ?? null,
+      driver: run.context.gpus[0]?.driver ?? null,
+      runId: run.runId,
+      startedAt: run.startedAt,
+      commit: run.context.git?.commit ?? null,
+    }));
+    const pairs: [string, string][] = [];
+    const seen = new Set<string>();
+    for (const { run } of chosen) {
+      for (const v of run.variants) {
+        const key = JSON.stringify([v.model, v.variant.name]);
+        if (!seen.has(key)) pairs.push([v.model, v.variant.name]);
+        seen.add(key);
+      }
+    }
+    const rows = pairs.map(([model, variant]) => {
+      const results = chosen.map(({ run }) => run.variants.find((v): v is VariantOk => v.status === 'ok' && v.model === model && v.variant.name === variant) ?? null);
+      return {
+        model,
+        variant,
+        totalMedianMs: results.map((v) => v?.stages.total.medianMs ?? null),
+        peakHostBytes: results.map((v) => (v ? peakHostBytes(v) : null)),
+        peakGpuBytes: results.map((v) => (v ? peakGpuBytes(v) : null)),
+      };
+    });
+    return { suiteName, machines, rows };
+  });
+}

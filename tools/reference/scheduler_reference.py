@@ -1,0 +1,236 @@
+"""Records diffusers' DDIM and Euler discrete scheduler values as a test fixture.
+
+Builds the schedulers from config dicts (no downloads), evaluates schedule tables, timesteps, sigmas and single
+`step()` / `scale_model_input()` calls on fixed inputs, and writes test/fixtures/scheduler-reference.json.
+
+    /path/to/venv/bin/python tools/reference/scheduler_reference.py [output.json]
+"""
+
+import json
+import platform
+import sys
+from pathlib import Path
+
+import diffusers
+import numpy as np
+import torch
+from diffusers import DDIMScheduler, EulerDiscreteScheduler
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUTPUT = REPO_ROOT / "test" / "fixtures" / "scheduler-reference.json"
+ALPHA_INDICES = [0, 1, 10, 100, 500, 999]
+SAMPLE_LENGTH = 16
+
+# Stable Diffusion v1-5's published scheduler/scheduler_config.json (a PNDM config other schedulers load from).
+SD15_SCHEDULER_CONFIG = {
+    "beta_end": 0.012,
+    "beta_schedule": "scaled_linear",
+    "beta_start": 0.00085,
+    "num_train_timesteps": 1000,
+    "set_alpha_to_one": False,
+    "skip_prk_steps": True,
+    "steps_offset": 1,
+    "trained_betas": None,
+    "clip_sample": False,
+}
+# What diffusers' AnimateDiff docs pass when loading DDIM over an SD 1.5 checkpoint's scheduler config.
+ANIMATEDIFF_DDIM_OVERRIDES = {
+    "clip_sample": False,
+    "timestep_spacing": "linspace",
+    "beta_schedule": "linear",
+    "steps_offset": 1,
+}
+
+BETA_SETTINGS = {
+    "sd-scaled-linear": {"numTrainTimesteps": 1000, "betaStart": 0.00085, "betaEnd": 0.012, "betaSchedule": "scaled_linear"},
+    "animatediff-linear": {"numTrainTimesteps": 1000, "betaStart": 0.00085, "betaEnd": 0.012, "betaSchedule": "linear"},
+}
+
+
+def to_diffusers_kwargs(config):
+    kwargs = {
+        "num_train_timesteps": config["numTrainTimesteps"],
+        "beta_start": config["betaStart"],
+        "beta_end": config["betaEnd"],
+        "beta_schedule": config["betaSchedule"],
+        "timestep_spacing": config["timestepSpacing"],
+        "steps_offset": config["stepsOffset"],
+        "prediction_type": config["predictionType"],
+    }
+    if config["kind"] == "ddim":
+        kwargs["clip_sample"] = config["clipSample"]
+        kwargs["set_alpha_to_one"] = config["setAlphaToOne"]
+    return kwargs
+
+
+def from_diffusers_config(kind, cfg):
+    config = {
+        "kind": kind,
+        "numTrainTimesteps": cfg["num_train_timesteps"],
+        "betaStart": cfg["beta_start"],
+        "betaEnd": cfg["beta_end"],
+        "betaSchedule": cfg["beta_schedule"],
+        "timestepSpacing": cfg["timestep_spacing"],
+        "stepsOffset": cfg["steps_offset"],
+        "predictionType": cfg["prediction_type"],
+        # Euler has no such settings; recorded as the values SD 1.5's config carries.
+        "clipSample": cfg.get("clip_sample", SD15_SCHEDULER_CONFIG["clip_sample"]),
+        "setAlphaToOne": cfg.get("set_alpha_to_one", SD15_SCHEDULER_CONFIG["set_alpha_to_one"]),
+    }
+    return config
+
+
+def make_config(kind, betas, spacing, prediction="epsilon", clip_sample=False, set_alpha_to_one=False):
+    return {
+        "kind": kind,
+        **BETA_SETTINGS[betas],
+        "timestepSpacing": spacing,
+        "stepsOffset": 1,
+        "predictionType": prediction,
+        "clipSample": clip_sample,
+        "setAlphaToOne": set_alpha_to_one,
+    }
+
+
+def floats(tensor):
+    return [float(x) for x in np.asarray(tensor, dtype=np.float64).reshape(-1)]
+
+
+def fixed_inputs():
+    index = np.arange(SAMPLE_LENGTH, dtype=np.float64)
+    sample = np.sin(index).astype(np.float32)
+    model_output = np.cos(index).astype(np.float32)
+    return torch.from_numpy(sample), torch.from_numpy(model_output)
+
+
+def build(config, num_inference_steps):
+    cls = DDIMScheduler if config["kind"] == "ddim" else EulerDiscreteScheduler
+    scheduler = cls(**to_diffusers_kwargs(config))
+    scheduler.set_timesteps(num_inference_steps)
+    return scheduler
+
+
+def record_case(name, config, num_inference_steps, step_indices):
+    scheduler = build(config, num_inference_steps)
+    sample, model_output = fixed_inputs()
+    timesteps = scheduler.timesteps
+    case = {
+        "name": name,
+        "config": config,
+        "numInferenceSteps": num_inference_steps,
+        "timesteps": floats(timesteps),
+        "initNoiseSigma": float(scheduler.init_noise_sigma),
+        "steps": [],
+    }
+    if config["kind"] == "euler":
+        case["sigmas"] = floats(scheduler.sigmas)
+    for index in step_indices:
+        timestep = timesteps[index]
+        entry = {"stepIndex": index, "timestep": float(timestep)}
+        if config["kind"] == "euler":
+            scheduler._step_index = index
+            entry["scaledModelInput"] = floats(scheduler.scale_model_input(sample.clone(), timestep))
+            scheduler._step_index = index
+            entry["prevSample"] = floats(scheduler.step(model_output.clone(), timestep, sample.clone()).prev_sample)
+        else:
+            result = scheduler.step(model_output.clone(), int(timestep), sample.clone(), eta=0.0)
+            entry["prevSample"] = floats(result.prev_sample)
+        case["steps"].append(entry)
+    return case
+
+
+def record_beta_schedule(name, settings):
+    config = {"kind": "ddim", **settings, "timestepSpacing": "leading", "stepsOffset": 0,
+              "predictionType": "epsilon", "clipSample": False, "setAlphaToOne": False}
+    scheduler = DDIMScheduler(**to_diffusers_kwargs(config))
+    # An independent float64 evaluation of the same formulas, to tell float32 rounding from formula errors.
+    n = settings["numTrainTimesteps"]
+    if settings["betaSchedule"] == "linear":
+        betas64 = np.linspace(settings["betaStart"], settings["betaEnd"], n, dtype=np.float64)
+    else:
+        betas64 = np.linspace(settings["betaStart"] ** 0.5, settings["betaEnd"] ** 0.5, n, dtype=np.float64) ** 2
+    cumprod64 = np.cumprod(1.0 - betas64)
+    return {
+        "name": name,
+        "settings": settings,
+        "indices": ALPHA_INDICES,
+        "alphasCumprod": [float(scheduler.alphas_cumprod[i]) for i in ALPHA_INDICES],
+        "alphasCumprodFloat64": [float(cumprod64[i]) for i in ALPHA_INDICES],
+        "betas": [float(scheduler.betas[i]) for i in ALPHA_INDICES],
+    }
+
+
+def record_presets():
+    euler = EulerDiscreteScheduler.from_config(SD15_SCHEDULER_CONFIG)
+    ddim = DDIMScheduler.from_config(SD15_SCHEDULER_CONFIG, **ANIMATEDIFF_DDIM_OVERRIDES)
+    return {
+        "sd15SchedulerConfig": SD15_SCHEDULER_CONFIG,
+        "animateDiffDdimOverrides": ANIMATEDIFF_DDIM_OVERRIDES,
+        "sdEuler": from_diffusers_config("euler", dict(euler.config)),
+        "animateDiffDdim": from_diffusers_config("ddim", dict(ddim.config)),
+    }
+
+
+def step_indices_for(num_inference_steps):
+    return sorted({0, num_inference_steps // 2, num_inference_steps - 1})
+
+
+def all_cases():
+    cases = []
+    for kind in ("ddim", "euler"):
+        for betas in BETA_SETTINGS:
+            for spacing in ("leading", "linspace", "trailing"):
+                for steps in (10, 25):
+                    config = make_config(kind, betas, spacing)
+                    cases.append(record_case(f"{kind}/{betas}/{spacing}/{steps}", config, steps, step_indices_for(steps)))
+    cases.append(record_case("ddim/sd-scaled-linear/trailing/10/v_prediction",
+                             make_config("ddim", "sd-scaled-linear", "trailing", prediction="v_prediction"), 10, [0, 5, 9]))
+    cases.append(record_case("euler/sd-scaled-linear/linspace/10/v_prediction",
+                             make_config("euler", "sd-scaled-linear", "linspace", prediction="v_prediction"), 10, [0, 5, 9]))
+    cases.append(record_case("ddim/animatediff-linear/leading/10/clip-sample+alpha-to-one",
+                             make_config("ddim", "animatediff-linear", "leading", clip_sample=True, set_alpha_to_one=True),
+                             10, [0, 5, 9]))
+    cases.append(record_case("ddim/animatediff-linear/linspace/10/alpha-to-one",
+                             make_config("ddim", "animatediff-linear", "linspace", set_alpha_to_one=True), 10, [9]))
+    return cases
+
+
+def timestep_cases():
+    """Step counts where numpy's rounding (halves to even) or arange length matter."""
+    cases = []
+    for kind in ("ddim", "euler"):
+        for spacing, counts in (("linspace", (1, 3, 7, 50)), ("leading", (7, 50)), ("trailing", (7, 50, 61))):
+            for steps in counts:
+                config = make_config(kind, "sd-scaled-linear", spacing)
+                cases.append({"config": config, "numInferenceSteps": steps, "timesteps": floats(build(config, steps).timesteps)})
+    return cases
+
+
+def main():
+    output = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT
+    sample, model_output = fixed_inputs()
+    fixture = {
+        "generator": "tools/reference/scheduler_reference.py",
+        "command": "python tools/reference/scheduler_reference.py",
+        "versions": {
+            "diffusers": diffusers.__version__,
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+        "inputs": {
+            "description": "sample[i] = float32(sin(i)), modelOutput[i] = float32(cos(i)), i = 0..15",
+            "sample": floats(sample),
+            "modelOutput": floats(model_output),
+        },
+        "betaSchedules": [record_beta_schedule(name, settings) for name, settings in BETA_SETTINGS.items()],
+        "presets": record_presets(),
+        "cases": all_cases(),
+        "timestepCases": timestep_cases(),
+    }
+    output.write_text(json.dumps(fixture, indent=1) + "\n")
+    print(f"wrote {output} ({len(fixture['cases'])} cases, diffusers {diffusers.__version__})")
+
+
+if __name__ == "__main__":
+    main()
