@@ -79,7 +79,7 @@ async function buildReportNow(options: BuildReportOptions): Promise<BuildReportR
     const { build } = await import('astro');
     try {
       await build(
-        { root: SITE_DIR, outDir, base, cacheDir: join(work, 'astro-cache'), logLevel: options.astroLogLevel ?? 'warn', mode: 'production' },
+        { root: SITE_DIR, outDir, base, cacheDir: join(work, 'astro-cache'), vite: { cacheDir: join(work, 'vite-cache') }, logLevel: options.astroLogLevel ?? 'warn', mode: 'production' },
         { teardownCompiler: false },
       );
     } catch (error) {

@@ -263,3 +263,41 @@ export type {
 } from './results-schema.ts';
 /** A results file read and validated, and a file that could not be used. */
 export type { LoadedRun, ResultsFileProblem } from './results-file.ts';
+
+// ---- sharding and merging (shard-plan.ts, merge-runs.ts) ----
+
+import type { RunResult as MergedRunResult } from './results-schema.ts';
+
+/** One (model, variant) pair of a suite, the unit that shards divide. */
+export interface ModelVariantPair {
+  model: string;
+  variant: string;
+}
+
+/** A shard of a suite's pairs: 0-based `index` of `count` (the flag `--shard 2/4` is index 1). */
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
+
+/** A run to merge and the file it was read from (its preview paths are relative to that file). */
+export interface ShardInput {
+  run: MergedRunResult;
+  file?: string;
+}
+
+/** Options of `mergeShardRuns`. */
+export interface MergeOptions {
+  /** Accept shards that together lack some of the suite's pairs. */
+  allowPartial?: boolean;
+  /** runId of the merged run; default derived from the earliest shard's. */
+  runId?: string;
+  /** Where the merged file will be written, so preview paths can be rebased onto it. */
+  outFile?: string;
+}
+
+/** The merged run and what it lacks (only with allowPartial). */
+export interface MergeResult {
+  run: MergedRunResult;
+  missingPairs: ModelVariantPair[];
+}

@@ -7,6 +7,16 @@ import { readOwnMemory, resetPeakRss } from './host-memory-sampler.ts';
 import type { RunPhase, WorkerJob, WorkerMessage } from './worker-protocol.ts';
 import { epochNow } from './worker-protocol.ts';
 
+/**
+ * Fault injection for the harness's own tests: LIGHTBENCH_WORKER_FAULT="allocate:<variant>:<MiB>" makes that
+ * variant hold that much extra touched memory through each denoise stage (a workload of known size, or, with
+ * a memory limit, a variant that needs far too much).
+ */
+function injectedAllocationMiB(variant: string): number {
+  const match = /^allocate:([^:]+):(\d+)$/.exec(process.env.LIGHTBENCH_WORKER_FAULT ?? '');
+  return match && match[1] === variant ? Number(match[2]) : 0;
+}
+
 function send(message: WorkerMessage): Promise<void> {
   return new Promise((resolve, reject) => process.send!(message, (error: Error | null) => (error ? reject(error) : resolve())));
 }
@@ -16,6 +26,8 @@ async function runJob(job: WorkerJob): Promise<void> {
   const files = await prepareModels(job.request);
   await send({ type: 'models-ready', buildMs: performance.now() - buildStart });
 
+  const faultMiB = injectedAllocationMiB(job.request.variant.name);
+  let ballast: Buffer | null = null;
   const pending: Promise<void>[] = [];
   const queue = (message: WorkerMessage) => pending.push(send(message));
   const runOnce = async (phase: RunPhase, run: number, profilePrefix?: string) => {
@@ -30,6 +42,7 @@ async function runJob(job: WorkerJob): Promise<void> {
         starts.set(event.stage, own.status === 'ok' ? own.rssBytes : 0);
       }
       queue({ type: 'event', phase, run, tEpochMs: epochNow(), event });
+      if (faultMiB && event.type === 'stage-start' && event.stage === 'denoise') ballast = Buffer.alloc(faultMiB * 2 ** 20, 1);
       if (event.type === 'stage-end' && event.stage !== 'total') {
         const own = readOwnMemory();
         if (own.status === 'ok') {
@@ -43,6 +56,7 @@ async function runJob(job: WorkerJob): Promise<void> {
             peakSource: resetWorked ? 'vmhwm' : 'sampled',
           });
         }
+        if (event.stage === 'denoise') ballast = null;
       }
     });
     queue({ type: 'run-done', phase, run, stagesMs: output.stagesMs, steps: output.steps, swaps: output.swaps, cache: output.cache });

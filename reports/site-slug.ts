@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 
 /**
  * A URL path segment for an arbitrary name (model and variant names come from results files). Names that
- * are already safe stay readable; any other name gets a hash suffix, so two names never share a segment.
+ * are already safe stay as they are; any other name gets a hash suffix, so two names never share a segment.
  */
 export function slugSegment(name: string): string {
   const safe = name
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/^[-_]+|[-_]+$/g, '');
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[-_.]+|[-_.]+$/g, '');
   if (safe === name && safe !== '') return safe;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
   return safe === '' ? `x-${hash}` : `${safe}-${hash}`;
@@ -16,6 +16,5 @@ export function slugSegment(name: string): string {
 
 /** Site-relative path (no base, trailing slash) of the detail page of one (run, model, variant). */
 export function detailPagePath(runId: string, model: string, variant: string): string {
-  // runId is file-name safe by schema, but may contain dots; the slug keeps '.' and '..' out of the path.
   return `runs/${slugSegment(runId)}/${slugSegment(model)}/${slugSegment(variant)}/`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../pipelines/onnx/graph-builder.ts';
 import { attention } from '../pipelines/onnx/ops.ts';
+import type { Feed } from './fixtures/run-built-graph.ts';
 import { maxAbsDiff, randomArray, runGraph, toleranceFor } from './fixtures/run-built-graph.ts';
 
 // Tolerance: max |ORT − float64 reference| ≤ 1e-5 × max(1, max |reference|).
@@ -94,7 +95,8 @@ describe('attention', () => {
       const cc = tc.cross?.cc ?? tc.c;
       const ctx = tc.cross ? randomArray(index * 2 + 2, tc.n * s * cc) : xs;
       const reference = attentionReference(xs, ctx, [tc.n, tc.t, tc.c], [s, cc], tc.heads, (name) => b.weightData(name), mask);
-      const feeds = tc.cross ? { x: { data: xs, dims: x.shape }, context: { data: ctx, dims: context!.shape } } : { x: { data: xs, dims: x.shape } };
+      const feeds: Record<string, Feed> = { x: { data: xs, dims: x.shape } };
+      if (context) feeds.context = { data: ctx, dims: context.shape };
       const { y: actual } = await runGraph(b, feeds);
       const error = maxAbsDiff(actual!, reference);
       console.log(`attention ${tc.label}: max abs error ${error.toExponential(2)}`);

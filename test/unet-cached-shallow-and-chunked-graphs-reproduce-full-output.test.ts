@@ -12,10 +12,11 @@ import { maxAbs, maxAbsDiff, randomArray, runModelFile, writeBuiltModel } from '
 // Tolerances (max abs over noise_pred, whose magnitude is logged):
 //   full-with-cache vs full: 1e-6 (the same computation with one more output);
 //   shallow fed the recorded cache_feature vs full: 1e-4;
-//   chunked vs unchunked (any mode): 1e-4 (observed ~1e-6: slicing changes only reduction order).
+//   chunked vs unchunked (any mode, noise_pred and cache_feature): 5e-5 (observed up to ~8e-6: slicing changes only
+//   the order of float32 reductions).
 const TOL_WITH_CACHE = 1e-6;
 const TOL_SHALLOW = 1e-4;
-const TOL_CHUNKED = 1e-4;
+const TOL_CHUNKED = 5e-5;
 const SEED = 99;
 const VIDEOS = 2;
 const CHUNKINGS: ChunkCounts[] = [

@@ -1,0 +1,59 @@
+import type { SiteProfileStage, SiteStepRow, SiteTimeline } from '../../../reports/types.ts';
+import type { ChartSpec } from './chart-spec.ts';
+import { colour, STAGE_COLOURS } from './format.ts';
+
+/** Host (and GPU) memory over the variant's whole run — warm-up and measured calls — with stages shaded and steps marked. */
+export function timelineChart(t: SiteTimeline, title: string): ChartSpec {
+  const datasets: ChartSpec['datasets'] = [{ label: 'host RSS (MiB)', data: t.host.map(([x, y]) => ({ x, y })), colour: colour(0), draw: 'line' }];
+  t.gpu.forEach((g, i) => datasets.push({ label: `GPU used, ${g.name} (MiB)`, data: g.points.map(([x, y]) => ({ x, y })), colour: colour(i + 1), draw: 'line' }));
+  for (const kind of ['full', 'cached'] as const) {
+    const marks = t.steps.filter((s) => s.kind === kind);
+    if (marks.length > 0) {
+      datasets.push({
+        label: `${kind} step start`,
+        data: marks.map((s) => ({ x: s.tMs, y: 0 })),
+        colour: kind === 'full' ? '#cf222e' : '#8250df',
+        draw: 'points',
+        pointStyle: kind === 'full' ? 'triangle' : 'rectRot',
+      });
+    }
+  }
+  return {
+    type: 'line',
+    title,
+    xTitle: 'time since the variant started (ms)',
+    yTitle: 'memory (MiB)',
+    datasets,
+    bands: t.bands.map((b) => ({ label: `${b.stage} stage`, from: b.fromMs, to: b.toMs, colour: STAGE_COLOURS[b.stage]! })),
+  };
+}
+
+/** Median latency of each denoising step, coloured by whether the step ran the full UNet or the cached path. */
+export function stepLatencyChart(steps: SiteStepRow[], title: string): ChartSpec {
+  return {
+    type: 'bar',
+    title,
+    xTitle: 'denoising step',
+    yTitle: 'median step time (ms)',
+    labels: steps.map((s) => String(s.index)),
+    stacked: true,
+    datasets: (['full', 'cached'] as const).map((kind, i) => ({
+      label: `${kind} step (ms)`,
+      data: steps.map((s) => (s.kind === kind ? s.medianMs : null)),
+      colour: i === 0 ? '#1f6feb' : '#8250df',
+      stack: 'steps',
+    })),
+  };
+}
+
+/** The operators that took the most time in one profiled stage. */
+export function profileChart(p: SiteProfileStage, title: string): ChartSpec {
+  return {
+    type: 'bar',
+    title,
+    xTitle: 'operator',
+    yTitle: 'total time over the profiled runs (ms)',
+    labels: p.byTime.map((o) => (o.node ? `${o.op} (${o.node})` : o.op)),
+    datasets: [{ label: 'time (ms)', data: p.byTime.map((o) => o.totalUs / 1000), colour: colour(0) }],
+  };
+}
