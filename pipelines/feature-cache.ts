@@ -1,6 +1,6 @@
 import type { OrtTensor } from './ort-backend.ts';
 import { tensorBytes } from './ort-backend.ts';
-import type { CacheReport } from './types.ts';
+import type { CacheReport, ExecutionProviderName } from './types.ts';
 
 /**
  * Holds DeepCache's feature between the full step that records it and the cached steps that reuse it.
@@ -47,4 +47,13 @@ export class ResidentFeatureCache implements FeatureCache {
   report(): CacheReport {
     return { peakBytes: this.peakBytes, location: this.location, ...(this.note ? { note: this.note } : {}) };
   }
+}
+
+/** The cache holder for a provider: device-resident where the runtime can keep outputs on the device, host otherwise. */
+export function createFeatureCache(provider: ExecutionProviderName, swap: boolean, deviceResident: boolean): FeatureCache {
+  if (deviceResident) return new ResidentFeatureCache('device');
+  if (swap && provider === 'cpu') return new ResidentFeatureCache('host', 'cache offload is a no-op on the CPU provider: the feature already lives in host memory');
+  if (provider === 'cuda') return new ResidentFeatureCache('host', 'onnxruntime-node 1.30 returns every CUDA output to host memory, so the cached feature lives there and is uploaded for each cached step');
+  if (swap) return new ResidentFeatureCache('host', 'cache offload: the feature is kept in host memory between steps and uploaded for each cached step');
+  return new ResidentFeatureCache('host');
 }

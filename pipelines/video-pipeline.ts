@@ -1,6 +1,6 @@
 import { fullStepIndices } from './deepcache-schedule.ts';
 import type { FeatureCache } from './feature-cache.ts';
-import { ResidentFeatureCache } from './feature-cache.ts';
+import { createFeatureCache } from './feature-cache.ts';
 import { ensureModel, ensureOptimizedModel } from './models/model-store.ts';
 import { TEXT_BATCH } from './models/text-encoder.ts';
 import { TEXT_IO, UNET_IO, VAE_IO } from './models/types.ts';
@@ -91,6 +91,9 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
     emit({ type: 'swap', swap });
     return result;
   };
+  // Only WebGPU can keep an output on the device between runs; there DeepCache's feature stays on the GPU,
+  // while LightCache's swap keeps it in host memory (the runtime uploads it for each cached step).
+  const deviceResidentCache = variant.cache !== null && !variant.swap && request.executionProvider === 'webgpu';
   const openSession = async (key: string, path: string, servesStage: StageName) => {
     const create = () =>
       createSession({
@@ -98,6 +101,7 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
         settings: files.preOptimized ? { ...request.session, graphOptimizationLevel: 'disabled' as const } : request.session,
         executionProvider: request.executionProvider,
         ...(request.profilePrefix ? { profilePrefix: `${request.profilePrefix}-${key}` } : {}),
+        ...(deviceResidentCache && key === 'unet-full' ? { deviceOutputs: [UNET_IO.cacheFeature] } : {}),
       });
     const session = variant.swap ? await timedSwap(`load ${key}`, create) : await create();
     open.set(key, { session, stage: servesStage });
@@ -149,12 +153,7 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
       return floatTensor(expanded, [TEXT_BATCH * frames, t, preset.text.width]);
     });
 
-    const cache: FeatureCache | null = variant.cache
-      ? new ResidentFeatureCache(
-          'host',
-          variant.swap && request.executionProvider === 'cpu' ? 'cache offload is a no-op on the CPU provider: the feature already lives in host memory' : undefined,
-        )
-      : null;
+    const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, deviceResidentCache) : null;
     const { latents, steps } = await stage('denoise', async () => {
       const full = await sessionFor('unet-full', files.unetFull, 'denoise');
       const shallow = files.unetShallow ? await sessionFor('unet-shallow', files.unetShallow, 'denoise') : null;

@@ -3,6 +3,9 @@ import type { RunComparison } from './types.ts';
 
 const HEADER = ['verdict', 'model', 'variant', 'stage', 'metric', 'BASE', 'HEAD', 'change', 'evidence'];
 
+/** Rows per table; a GitHub comment holds at most 65 536 characters, and the JSON report has everything. */
+const MAX_TABLE_ROWS = 150;
+
 /**
  * The comparison as GitHub-flavoured Markdown for a PR comment or $GITHUB_STEP_SUMMARY: the summary
  * line first, then a table of what changed with regressions first; unchanged rows fold into <details>.
@@ -25,11 +28,14 @@ export function formatComparisonMarkdown(comparison: RunComparison): string {
 
 function table(rows: readonly ComparisonRow[]): string[] {
   const cells = (r: ComparisonRow) => [verdictCell(r.status), r.model, r.variant, r.stage, r.metric, r.base, r.head, r.change, r.evidence];
-  return [
+  const shown = rows.slice(0, MAX_TABLE_ROWS);
+  const lines = [
     `| ${HEADER.join(' | ')} |`,
     `|${HEADER.map((_, i) => (i >= 5 && i <= 7 ? ' ---: ' : ' --- ')).join('|')}|`,
-    ...rows.map((r) => `| ${cells(r).map(escapeCell).join(' | ')} |`),
+    ...shown.map((r) => `| ${cells(r).map(escapeCell).join(' | ')} |`),
   ];
+  if (rows.length > shown.length) lines.push('', `… and ${rows.length - shown.length} more rows (the JSON report lists all).`);
+  return lines;
 }
 
 function verdictCell(status: ComparisonRow['status']): string {

@@ -76,7 +76,7 @@ export function formatValue(value: number | null, unit: 'ms' | 'bytes' | 'dB'): 
   if (unit === 'ms') return `${value < 10 ? value.toFixed(3) : value < 1000 ? value.toFixed(1) : value.toFixed(0)} ms`;
   if (unit === 'bytes') {
     const gib = value / 2 ** 30;
-    return gib >= 10 ? `${gib.toFixed(2)} GiB` : `${(value / 2 ** 20).toFixed(1)} MiB`;
+    return gib >= 1 ? `${gib.toFixed(2)} GiB` : `${(value / 2 ** 20).toFixed(1)} MiB`;
   }
   return `${value.toFixed(2)} dB`;
 }

@@ -15,6 +15,7 @@ export function formatComparisonTable(comparison: RunComparison, options: { all?
     const table = new Table({
       head: ['verdict', 'model', 'variant', 'stage', 'metric', 'BASE', 'HEAD', 'change', 'evidence'],
       style: { head: [], border: [] },
+      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
       wordWrap: true,
       colWidths: [null, null, null, null, null, null, null, null, 60],
     });

@@ -12,7 +12,7 @@ import { buildUnetGraph } from './unet.ts';
 import { buildVaeDecoderGraph } from './vae-decoder.ts';
 
 /** Bump when a builder's output changes for the same preset: cached models are then rebuilt. */
-export const BUILDER_VERSION = 1;
+export const BUILDER_VERSION = 2;
 /** Weights are drawn from this seed; the run's `--seed` only draws the initial noise. */
 export const WEIGHT_SEED = 20251006;
 

@@ -57,18 +57,21 @@ export interface MotionNormStats {
 
 /**
  * Per (video, group) statistics over frames × channels-in-group × space, as the motion module's GroupNorm on
- * [B, C, F, H, W] computes them. E[x²] − E[x]² is taken with ReduceSumSquare, which never materialises x².
+ * [B, C, F, H, W] computes them, gathered from the row slices the module will run on: a first pass sums each
+ * slice for the mean, a second sums each slice's squared deviation from it. Two passes keep float32 precision
+ * for groups far from zero, and no temporary is larger than one slice.
  */
-export function motionNormStats(b: GraphBuilder, x: TensorRef, frames: number, groups: number, eps = 1e-6): MotionNormStats {
-  const [n, c, h, w] = x.shape as [number, number, number, number];
+export function motionNormStats(b: GraphBuilder, slices: readonly TensorRef[], frames: number, groups: number, eps = 1e-6): MotionNormStats {
+  const [n, c, , w] = slices[0]!.shape as [number, number, number, number];
   const batch = n / frames;
-  const grouped = reshape(b, x, [batch, frames, groups, c / groups, h * w]);
-  const count = frames * (c / groups) * h * w;
+  const grouped = slices.map((x) => reshape(b, x, [batch, frames, groups, c / groups, x.shape[2]! * w]));
+  const count = grouped.reduce((sum, g) => sum + frames * (c / groups) * g.shape[4]!, 0);
   const statShape = [batch, 1, groups, 1, 1];
-  const mean = b.op('ReduceMean', [grouped], statShape, { axes: [1, 3, 4], keepdims: 1 });
-  const sumSquares = b.op('ReduceSumSquare', [grouped], statShape, { axes: [1, 3, 4], keepdims: 1 });
-  const variance = b.op('Sub', [mul(b, sumSquares, b.scalar(1 / count)), mul(b, mean, mean)], statShape);
-  const rstd = b.op('Reciprocal', [b.op('Sqrt', [add(b, b.op('Relu', [variance], statShape), b.scalar(eps))], statShape)], statShape);
+  const total = (parts: TensorRef[]) => parts.reduce((acc, part) => add(b, acc, part));
+  const sum = total(grouped.map((g) => b.op('ReduceSum', [g, b.int64s([1, 3, 4])], statShape, { keepdims: 1 })));
+  const mean = mul(b, sum, b.scalar(1 / count));
+  const squares = total(grouped.map((g) => b.op('ReduceSumSquare', [b.op('Sub', [g, mean], g.shape)], statShape, { axes: [1, 3, 4], keepdims: 1 })));
+  const rstd = b.op('Reciprocal', [b.op('Sqrt', [add(b, mul(b, squares, b.scalar(1 / count)), b.scalar(eps))], statShape)], statShape);
   return { mean, rstd, batch, frames, groups };
 }
 

@@ -1,5 +1,5 @@
 import { GraphBuilder } from '../onnx/graph-builder.ts';
-import { chunkSizes, concat, conv2d, groupNorm, linear, silu, sinusoidalEmbedding, sinusoidalTable, upsampleNearest2x } from '../onnx/ops.ts';
+import { chunkSizes, concat, conv2d, groupNorm, linear, silu, split, sinusoidalEmbedding, sinusoidalTable, upsampleNearest2x } from '../onnx/ops.ts';
 import type { TensorRef } from '../onnx/types.ts';
 import { motionModule, motionNormStats, overSlices, resnetBlock, spatialTransformer } from './unet-layers.ts';
 import type { ModelPreset, UnetGraphOptions } from './types.ts';
@@ -72,10 +72,11 @@ export function buildUnetGraph(preset: ModelPreset, options: UnetGraphOptions, s
 
   const spatial = (inputs: TensorRef[], body: (slices: TensorRef[]) => TensorRef) => overSlices(b, inputs, 0, batchSizes, body);
   const motion = (name: string, x: TensorRef) => {
-    const stats = motionNormStats(b, x, frames, unet.normGroups);
+    const slices = split(b, x, 2, chunkSizes(x.shape[2]!, spatialChunks));
+    const stats = motionNormStats(b, slices, frames, unet.normGroups);
     const c = x.shape[1]!;
     const table = b.constant(sinusoidalTable(frames, c), [1, frames, c]);
-    return overSlices(b, [x], 2, chunkSizes(x.shape[2]!, spatialChunks), ([slice]) => motionModule(b, name, slice!, stats, unet.motionHeads, table));
+    return concat(b, slices.map((slice) => motionModule(b, name, slice, stats, unet.motionHeads, table)), 2);
   };
   const layer = (block: string, index: number, x: TensorRef, outChannels: number, withAttention: boolean, skip: TensorRef | null) => {
     const inputs = skip ? [x, skip, context] : [x, context];

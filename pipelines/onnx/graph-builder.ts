@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
 import { createSeededRandom } from '../seeded-random.ts';
 import type { AttributeValue, BuiltModel, TensorRef, WeightInit } from './types.ts';
@@ -112,7 +113,8 @@ export class GraphBuilder {
     if (this.materialize) {
       const values = new Float32Array(count);
       if (init.kind === 'normal') {
-        const rng = createSeededRandom((this.seed ^ fnv1a(name)) >>> 0);
+        // The whole seed and the name feed the stream, so no two (seed, name) pairs share weights by truncation.
+        const rng = createSeededRandom(fnv1a(`${this.seed}:${name}`));
         for (let i = 0; i < count; i++) values[i] = rng.nextGaussian() * init.std + (init.mean ?? 0);
       } else {
         values.fill(init.value);
@@ -125,13 +127,14 @@ export class GraphBuilder {
 
   /** A constant tensor (not a parameter); deduplicated by content. */
   constant(values: readonly number[] | Float32Array, shape: readonly number[], dataType: 'float32' | 'int64' = 'float32'): TensorRef {
-    const key = `const.${dataType}.${shape.join('x')}.${fnv1a(Array.from(values).join(','))}`;
-    const existing = this.initializers.get(key);
-    if (existing) return { name: key, shape: existing.shape };
     const bytes =
       dataType === 'int64'
         ? new Uint8Array(BigInt64Array.from(Array.from(values), (v) => BigInt(v)).buffer)
         : new Uint8Array(Float32Array.from(values).buffer);
+    // Deduplicated by a digest of the contents, so equal constants are stored once and different ones never merge.
+    const key = `const.${dataType}.${shape.join('x')}.${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}`;
+    const existing = this.initializers.get(key);
+    if (existing) return { name: key, shape: existing.shape };
     this.initializers.set(key, {
       name: key,
       shape: [...shape],

@@ -190,6 +190,7 @@ export function attention(
 
 /** Sinusoidal embedding of a [N] float tensor → [N, dim] (cos first, as diffusers' flip_sin_to_cos=True). */
 export function sinusoidalEmbedding(b: GraphBuilder, positions: TensorRef, dim: number, maxPeriod = 10000): TensorRef {
+  if (!Number.isInteger(dim) || dim % 2 !== 0) throw new Error(`sinusoidal embedding width must be even, got ${dim}`);
   const half = dim / 2;
   const freqs = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / half));
   const n = positions.shape[0]!;
