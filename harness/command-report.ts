@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { detectSiteStepChanges } from '../reports/history.ts';
 import { buildSiteData, DEFAULT_DETAIL_RUNS } from '../reports/site-data.ts';
 import type { SiteStepChangeDetector } from '../reports/types.ts';
 import { formatOptionsHelp, integerOption, parseCommandArguments, type OptionSpecs } from './cli-arguments.ts';
@@ -24,6 +25,7 @@ export interface BuildReportOptions {
   base?: string;
   /** Detail pages for this many of the newest runs. */
   detailRuns?: number;
+  /** Marks step changes in history; default: the change-point detection of `lightbench history`; null: none. */
   detectStepChanges?: SiteStepChangeDetector | null;
   stepChangeSource?: string;
   /** Astro's own build log; default 'warn'. */
@@ -65,8 +67,9 @@ async function buildReportNow(options: BuildReportOptions): Promise<BuildReportR
   }
   const { data, assets } = buildSiteData(runs, {
     detailRuns: options.detailRuns ?? DEFAULT_DETAIL_RUNS,
-    detectStepChanges: options.detectStepChanges ?? null,
-    ...(options.stepChangeSource ? { stepChangeSource: options.stepChangeSource } : {}),
+    ...(options.detectStepChanges === undefined
+      ? { detectStepChanges: detectSiteStepChanges, stepChangeSource: 'change-point detection (as in lightbench history)' }
+      : { detectStepChanges: options.detectStepChanges, ...(options.stepChangeSource ? { stepChangeSource: options.stepChangeSource } : {}) }),
   });
   const work = await mkdtemp(join(tmpdir(), 'lightbench-report-'));
   const dataFile = join(work, 'site-data.json');

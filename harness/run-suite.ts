@@ -15,6 +15,7 @@ import type { RunResult, VariantResult } from './results-schema.ts';
 import { toFidelity } from './results-schema.ts';
 import { runVariantInChild } from './run-variant.ts';
 import type { PlannedSuite } from './suite-config.ts';
+import { calibrateMatmul } from './matmul-calibration.ts';
 import { collectSystemInfo, findOnPath } from './system-info.ts';
 import type { GpuSampler } from './types.ts';
 import type { WorkerMessage } from './worker-protocol.ts';
@@ -74,6 +75,8 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
       gpuUnavailableReason = `no ${smi} on PATH: no NVIDIA GPU memory to sample`;
     }
   }
+  // Before any child starts, so the calibration competes with nothing the run measures.
+  const calibration = await calibrateMatmul(device.provider, suite.session).catch(() => null);
   const gpus = system.gpus.status === 'ok' ? system.gpus.gpus : [];
   const gpuNames = Object.fromEntries(gpus.map((g) => [g.uuid, g.name]));
 
@@ -95,6 +98,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
       git: system.git.status === 'ok' ? { commit: system.git.commit, dirty: system.git.dirty } : null,
       ...(system.git.status === 'absent' ? { gitNote: system.git.reason } : {}),
     },
+    ...(calibration ? { calibration } : {}),
     variants,
   });
 

@@ -44,6 +44,7 @@ interface RunRecord {
   steps: Extract<WorkerMessage, { type: 'run-done' }>['steps'];
   swaps: Extract<WorkerMessage, { type: 'run-done' }>['swaps'];
   cache: Extract<WorkerMessage, { type: 'run-done' }>['cache'];
+  flops: Partial<Record<StageName, number>>;
   memory: Partial<Record<StageName, { startRssBytes: number; peakRssBytes: number; peakSource: 'vmhwm' | 'sampled' }>>;
   /** Epoch ms of each stage's start and end. */
   windows: Partial<Record<StageName, [number, number]>>;
@@ -76,7 +77,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   const runs = new Map<string, RunRecord>();
   const record = (phase: RunPhase, run: number) => {
     const key = `${phase}:${run}`;
-    if (!runs.has(key)) runs.set(key, { stagesMs: {} as Record<StageName, number>, steps: [], swaps: [], cache: { peakBytes: 0, location: 'none' }, memory: {}, windows: {}, marks: [] });
+    if (!runs.has(key)) runs.set(key, { stagesMs: {} as Record<StageName, number>, steps: [], swaps: [], cache: { peakBytes: 0, location: 'none' }, flops: {}, memory: {}, windows: {}, marks: [] });
     return runs.get(key)!;
   };
   let frames: VariantRunOutcome['frames'] = null;
@@ -110,7 +111,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
         break;
       case 'run-done': {
         const r = record(message.phase, message.run);
-        Object.assign(r, { stagesMs: message.stagesMs, steps: message.steps, swaps: message.swaps, cache: message.cache });
+        Object.assign(r, { stagesMs: message.stagesMs, steps: message.steps, swaps: message.swaps, cache: message.cache, flops: message.flops });
         break;
       }
       case 'frames':
@@ -233,6 +234,13 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
     gpuMemory = perGpu.size ? { status: 'ok', perGpu: [...perGpu.values()] } : { status: 'unavailable', reason: 'the GPU sampler reported no memory.used values during this variant' };
   }
 
+  // Achieved rate per stage: the work of one run over the stage's median time.
+  const work: NonNullable<VariantOk['work']> = {};
+  for (const [stage, flops] of Object.entries(last.flops) as [StageName, number][]) {
+    const ms = stages[stage].medianMs;
+    if (flops > 0 && ms > 0) work[stage] = { flops, achievedGflops: flops / (ms / 1000) / 1e9 };
+  }
+
   const result: VariantOk = {
     status: 'ok',
     model: input.model,
@@ -246,6 +254,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
     timeline,
     cache: last.cache,
     ...(last.swaps.length ? { swap: last.swaps } : {}),
+    ...(Object.keys(work).length ? { work } : {}),
     ...(Object.keys(energy).length ? { energy } : {}),
   };
   return { result, frames, profileFiles };

@@ -19,7 +19,7 @@ export type WorkerMessage =
   | { type: 'models-ready'; buildMs: number }
   | { type: 'event'; phase: RunPhase; run: number; tEpochMs: number; event: PipelineEvent }
   | { type: 'stage-memory'; phase: RunPhase; run: number; stage: StageName; startRssBytes: number; peakRssBytes: number; peakSource: 'vmhwm' | 'sampled' }
-  | { type: 'run-done'; phase: RunPhase; run: number; stagesMs: Record<StageName, number>; steps: StepRecord[]; swaps: SwapRecord[]; cache: CacheReport }
+  | { type: 'run-done'; phase: RunPhase; run: number; stagesMs: Record<StageName, number>; steps: StepRecord[]; swaps: SwapRecord[]; cache: CacheReport; flops: Partial<Record<StageName, number>> }
   | { type: 'profile-files'; files: { stage: StageName; file: string }[] }
   | { type: 'frames'; path: string; shape: [number, number, number, number] }
   | { type: 'error'; code: string; message: string };

@@ -59,7 +59,7 @@ async function runJob(job: WorkerJob): Promise<void> {
         if (event.stage === 'denoise') ballast = null;
       }
     });
-    queue({ type: 'run-done', phase, run, stagesMs: output.stagesMs, steps: output.steps, swaps: output.swaps, cache: output.cache });
+    queue({ type: 'run-done', phase, run, stagesMs: output.stagesMs, steps: output.steps, swaps: output.swaps, cache: output.cache, flops: output.flops });
     return output;
   };
 

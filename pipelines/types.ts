@@ -88,6 +88,8 @@ export interface PipelineOutput {
   steps: StepRecord[];
   swaps: SwapRecord[];
   cache: CacheReport;
+  /** Floating-point operations each stage performed (convolutions and matrix products). */
+  flops: Partial<Record<StageName, number>>;
   /** ORT trace files of a profiling pass, by the stage their session served. */
   profileFiles: { stage: StageName; file: string }[];
 }

@@ -2,6 +2,7 @@ import { fullStepIndices } from './deepcache-schedule.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import { createFeatureCache } from './feature-cache.ts';
 import { ensureModel, ensureOptimizedModel } from './models/model-store.ts';
+import { countModelWork } from './onnx/flop-counter.ts';
 import { TEXT_BATCH } from './models/text-encoder.ts';
 import { TEXT_IO, UNET_IO, VAE_IO } from './models/types.ts';
 import type { ModelSession } from './ort-backend.ts';
@@ -21,6 +22,8 @@ export interface ModelFiles {
   vaeDecoder: Map<number, string>;
   /** True when the files were optimised ahead of time, so sessions load them with optimisation off. */
   preOptimized: boolean;
+  /** Floating-point operations of one call of each model, counted from the unoptimised graphs. */
+  flops: { textEncoder: number; unetFull: number; unetShallow: number; vaeDecoder: Map<number, number> };
 }
 
 /** Frames decoded per VAE call: all at once, or slices of k with a shorter last slice. */
@@ -38,25 +41,34 @@ export async function prepareModels(request: PipelineRequest): Promise<ModelFile
   const level = request.session.graphOptimizationLevel;
   const preOptimize = request.executionProvider === 'cpu' && level !== 'disabled';
   let preOptimized = preOptimize;
+  const flopsOf = new Map<string, number>();
   const ready = async (path: string) => {
-    if (!preOptimize) return path;
+    flopsOf.set(path, (await countModelWork(path)).flops);
+    if (!preOptimize) return { path, flops: flopsOf.get(path)! };
     const optimized = await ensureOptimizedModel(path, level);
     if (!optimized) preOptimized = false;
-    return optimized ?? path;
+    return { path: optimized ?? path, flops: flopsOf.get(path)! };
   };
   const unet = async (mode: 'full' | 'full-with-cache' | 'shallow') =>
     ready(await ensureModel(modelDir, preset, { component: 'unet', mode, cacheBranch: variant.cache?.branch ?? 0, chunks: variant.chunks, frames, videos: TEXT_BATCH }));
   const vaeDecoder = new Map<number, string>();
+  const vaeFlops = new Map<number, number>();
   for (const size of new Set(decodeSlices(frames, variant.sliceFrames))) {
-    vaeDecoder.set(size, await ready(await ensureModel(modelDir, preset, { component: 'vae-decoder', frames: size })));
+    const vae = await ready(await ensureModel(modelDir, preset, { component: 'vae-decoder', frames: size }));
+    vaeDecoder.set(size, vae.path);
+    vaeFlops.set(size, vae.flops);
   }
-  const files = {
-    textEncoder: await ready(await ensureModel(modelDir, preset, { component: 'text-encoder' })),
-    unetFull: await unet(variant.cache ? 'full-with-cache' : 'full'),
-    unetShallow: variant.cache && variant.cache.interval > 1 ? await unet('shallow') : null,
+  const text = await ready(await ensureModel(modelDir, preset, { component: 'text-encoder' }));
+  const full = await unet(variant.cache ? 'full-with-cache' : 'full');
+  const shallow = variant.cache && variant.cache.interval > 1 ? await unet('shallow') : null;
+  return {
+    textEncoder: text.path,
+    unetFull: full.path,
+    unetShallow: shallow?.path ?? null,
     vaeDecoder,
+    preOptimized,
+    flops: { textEncoder: text.flops, unetFull: full.flops, unetShallow: shallow?.flops ?? 0, vaeDecoder: vaeFlops },
   };
-  return { ...files, preOptimized };
 }
 
 const now = () => performance.now();
@@ -218,8 +230,12 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
     for (const key of [...open.keys()]) await closeSession(key);
     stagesMs.total = now() - totalStart;
     emit({ type: 'stage-end', stage: 'total', ms: stagesMs.total });
+    const encodeFlops = files.flops.textEncoder;
+    const denoiseFlops = steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0);
+    const decodeFlops = slices.reduce((sum, size) => sum + files.flops.vaeDecoder.get(size)!, 0);
     return {
       frames: framesOut.output,
+      flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops, total: encodeFlops + denoiseFlops + decodeFlops },
       frameShape: framesOut.shape,
       stagesMs,
       steps,

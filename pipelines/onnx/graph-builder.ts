@@ -55,6 +55,8 @@ export class GraphBuilder {
   private readonly inputs: TensorRef[] = [];
   private readonly inputTypes = new Map<string, number>();
   private readonly outputs: TensorRef[] = [];
+  /** Shapes of every node output, written as value_info so tools can count work without shape inference. */
+  private readonly intermediates: TensorRef[] = [];
   private readonly scopes: string[] = [];
   private counter = 0;
 
@@ -157,6 +159,7 @@ export class GraphBuilder {
   node(opType: string, inputs: readonly (TensorRef | null)[], outputShapes: readonly (readonly number[])[], attributes: Record<string, AttributeValue> = {}): TensorRef[] {
     const base = this.fresh(opType);
     const outputs = outputShapes.map((shape, i) => ({ name: outputShapes.length === 1 ? base : `${base}:${i}`, shape: [...shape] }));
+    this.intermediates.push(...outputs);
     this.nodes.push(
       onnx.NodeProto.create({
         opType,
@@ -251,6 +254,7 @@ export class GraphBuilder {
       initializer,
       input: this.inputs.map((i) => valueInfo(i, this.inputTypes.get(i.name)!)),
       output: this.outputs.map((o) => valueInfo(o, onnx.TensorProto.DataType.FLOAT)),
+      valueInfo: this.intermediates.map((t) => valueInfo(t, onnx.TensorProto.DataType.FLOAT)),
     });
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,

@@ -4,8 +4,12 @@ import { colour, STAGE_COLOURS } from './format.ts';
 
 /** Host (and GPU) memory over the variant's whole run — warm-up and measured calls — with stages shaded and steps marked. */
 export function timelineChart(t: SiteTimeline, title: string): ChartSpec {
-  const datasets: ChartSpec['datasets'] = [{ label: 'host RSS (MiB)', data: t.host.map(([x, y]) => ({ x, y })), colour: colour(0), draw: 'line' }];
-  t.gpu.forEach((g, i) => datasets.push({ label: `GPU used, ${g.name} (MiB)`, data: g.points.map(([x, y]) => ({ x, y })), colour: colour(i + 1), draw: 'line' }));
+  // Line colours stay clear of the stage shading and the step markers.
+  const lineColours = ['#24292f', '#e16f24', '#0a7e8c', '#6e7781'];
+  const datasets: ChartSpec['datasets'] = [{ label: 'host RSS (MiB)', data: t.host.map(([x, y]) => ({ x, y })), colour: lineColours[0]!, draw: 'line' }];
+  t.gpu.forEach((g, i) =>
+    datasets.push({ label: `GPU used, ${g.name} (MiB)`, data: g.points.map(([x, y]) => ({ x, y })), colour: lineColours[(i % 3) + 1]!, draw: 'line' }),
+  );
   for (const kind of ['full', 'cached'] as const) {
     const marks = t.steps.filter((s) => s.kind === kind);
     if (marks.length > 0) {

@@ -1,10 +1,14 @@
+import { base as configuredBase } from 'astro:config/client';
 import type { SiteFidelity } from '../../../reports/types.ts';
 
 const MiB = 1024 * 1024;
 
-/** A site-relative path under the configured base (`/bench/` + `overview/`). */
+/**
+ * A site-relative path under the configured base (`/bench/` + `overview/`). The base comes from the
+ * serialised config, not import.meta.env.BASE_URL, which a BASE_URL in the environment would override.
+ */
 export function withBase(path: string): string {
-  const base = import.meta.env.BASE_URL.replace(/\/+$/, '');
+  const base = configuredBase.replace(/\/+$/, '');
   return `${base}/${path.replace(/^\/+/, '')}`;
 }
 
@@ -12,7 +16,7 @@ export const fmtMs = (ms: number | null | undefined) => (ms === null || ms === u
 export const toMiB = (bytes: number) => Math.round((bytes / MiB) * 1000) / 1000;
 export const fmtMiB = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? '—' : (bytes / MiB).toFixed(1));
 export const fmtGiB = (bytes: number) => `${(bytes / (1024 * MiB)).toFixed(1)} GiB`;
-export const fmtRatio = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${x.toFixed(2)}×`);
+export { fmtRatio } from './ratio-format.ts';
 export const fmtPsnr = (f: SiteFidelity | null) => (f === null ? '—' : f.identical || f.psnrDb === null ? '∞ (identical)' : f.psnrDb.toFixed(2));
 export const fmtSsim = (f: SiteFidelity | null) => (f === null ? '—' : f.ssim.toFixed(4));
 export const fmtCi = (ci: [number, number]) => `${ci[0].toFixed(1)} – ${ci[1].toFixed(1)}`;

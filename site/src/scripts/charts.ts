@@ -1,6 +1,6 @@
 // Draws every <canvas data-chart> from its JSON spec. Labels reach chart.js as plain strings and chart.js
 // paints them on the canvas, so no text from a results file is ever parsed as markup.
-import { Chart, registerables, type ChartConfiguration, type ChartDataset, type LegendItem, type Plugin } from 'chart.js';
+import { Chart, registerables, type ChartConfiguration, type ChartDataset, type ChartEvent, type LegendElement, type LegendItem, type Plugin } from 'chart.js';
 import type { ChartSpec } from '../lib/chart-spec.ts';
 
 Chart.register(...registerables);
@@ -34,12 +34,14 @@ const drawnPlugin: Plugin<'bar' | 'line'> = {
 
 function dataset(spec: ChartSpec, d: ChartSpec['datasets'][number]): ChartDataset<'bar' | 'line'> {
   const draw = d.draw ?? spec.type;
+  // Dense time series read as lines; a handful of runs over commits reads better with each point shown.
+  const pointRadius = spec.labels === undefined ? 0 : 3;
   const common = { label: d.label, data: d.data as never, backgroundColor: d.colour, borderColor: d.colour };
   if (draw === 'bar') return { ...common, type: 'bar', ...(d.stack ? { stack: d.stack } : {}) } as ChartDataset<'bar'>;
   if (draw === 'points') {
     return { ...common, type: 'line', showLine: false, pointStyle: d.pointStyle ?? 'triangle', pointRadius: 6, pointHoverRadius: 8 } as ChartDataset<'line'>;
   }
-  return { ...common, type: 'line', borderWidth: 1.5, pointRadius: 0, pointHitRadius: 6, spanGaps: false, pointStyle: d.pointStyle ?? 'circle' } as ChartDataset<'line'>;
+  return { ...common, type: 'line', borderWidth: 1.5, pointRadius, pointHitRadius: 6, spanGaps: false, pointStyle: d.pointStyle ?? 'circle' } as ChartDataset<'line'>;
 }
 
 /** Builds the chart.js configuration of a spec; exported for the hardware page, which swaps data in place. */
@@ -66,12 +68,12 @@ export function chartConfig(spec: ChartSpec): ChartConfiguration<'bar' | 'line'>
           display: true,
           labels: {
             // Stage bands are not datasets; they join the legend so that the shading is explained.
-            generateLabels(chart): LegendItem[] {
+            generateLabels(chart: Chart): LegendItem[] {
               const items = Chart.defaults.plugins.legend.labels.generateLabels(chart);
               return [...items, ...bandLabels.map(([text, fill]) => ({ text, fillStyle: fill, strokeStyle: fill, lineWidth: 0, hidden: false }))];
             },
           },
-          onClick(event, item, legend) {
+          onClick(this: LegendElement<'bar' | 'line'>, event: ChartEvent, item: LegendItem, legend: LegendElement<'bar' | 'line'>) {
             if (item.datasetIndex === undefined) return;
             Chart.defaults.plugins.legend.onClick.call(this, event, item, legend);
           },

@@ -2,6 +2,7 @@
 // (textContent only) and the chart new data; the canvas's data-chart attribute follows, for tests.
 import { Chart } from 'chart.js';
 import type { ChartSpec } from '../lib/chart-spec.ts';
+import { fmtRatio } from '../lib/ratio-format.ts';
 
 interface HardwareState {
   labels: string[];
@@ -23,7 +24,7 @@ for (const section of document.querySelectorAll<HTMLElement>('section[data-hardw
     const reference = Number(select.value);
     for (const cell of section.querySelectorAll<HTMLElement>('[data-rel-row]')) {
       const value = relative(state.totals[Number(cell.dataset.relRow)] ?? [], Number(cell.dataset.relMachine), reference);
-      cell.textContent = value === null ? '—' : `${value.toFixed(2)}×`;
+      cell.textContent = fmtRatio(value);
     }
     for (const name of section.querySelectorAll<HTMLElement>('[data-reference-name]')) name.textContent = state.labels[reference] ?? '';
     const canvas = section.querySelector<HTMLCanvasElement>('canvas[data-chart]');

@@ -1,0 +1,47 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphBuilder } from '../pipelines/onnx/graph-builder.ts';
+import { matmul } from '../pipelines/onnx/ops.ts';
+import { createSession, floatTensor } from '../pipelines/ort-backend.ts';
+import type { ExecutionProviderName, SessionSettings } from '../pipelines/types.ts';
+
+/** The machine's measured matrix-product rate with this runtime and these settings. */
+export interface MatmulCalibration {
+  matmulGflops: number;
+  method: string;
+}
+
+/**
+ * A short calibration: a chain of square float32 MatMuls through the same runtime, provider and thread settings
+ * as the variants, best of several runs. Stage rates divided by this show how far each stage is from what the
+ * runtime can reach on this machine.
+ */
+export async function calibrateMatmul(provider: ExecutionProviderName, session: SessionSettings, size = 1024, chain = 4, runs = 5): Promise<MatmulCalibration> {
+  const b = new GraphBuilder({ name: 'matmul-calibration', seed: 1 });
+  let x = b.input('x', [size, size]);
+  for (let i = 0; i < chain; i++) x = matmul(b, x, b.weight(`w${i}`, [size, size], { kind: 'normal', std: 1 / Math.sqrt(size) }));
+  b.output(x, 'y');
+  const dir = await mkdtemp(join(tmpdir(), 'lightbench-calibration-'));
+  try {
+    const path = join(dir, 'matmul.onnx');
+    await writeFile(path, b.build().modelBytes);
+    const model = await createSession({ path, settings: session, executionProvider: provider });
+    const input = floatTensor(new Float32Array(size * size).fill(0.01), [size, size]);
+    let bestMs = Infinity;
+    try {
+      for (let i = 0; i < runs + 1; i++) {
+        const start = performance.now();
+        await model.run({ x: input });
+        // The first run allocates and packs; it is a warm-up.
+        if (i > 0) bestMs = Math.min(bestMs, performance.now() - start);
+      }
+    } finally {
+      await model.release();
+    }
+    const flops = 2 * size * size * size * chain;
+    return { matmulGflops: flops / (bestMs / 1000) / 1e9, method: `best of ${runs} runs of ${chain} chained ${size}×${size} float32 MatMuls, ${provider} provider, intra-op threads ${session.intraOpThreads || 'default'}` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+/** Floating-point operations of one model run, by operator type. */
+export interface ModelWork {
+  flops: number;
+  byOp: Record<string, number>;
+  /** Convolution and matrix-product nodes whose shapes the file does not state (their work is not counted). */
+  uncountedNodes: number;
+}
+
+type Dims = number[];
+
+function dimsOf(type: onnxProto.onnx.ITypeProto | null | undefined): Dims | null {
+  const dims = type?.tensorType?.shape?.dim;
+  if (!dims) return null;
+  const out = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0 ? Number(d.dimValue) : NaN));
+  return out.some(Number.isNaN) ? null : out;
+}
+
+const product = (values: readonly number[]) => values.reduce((a, b) => a * b, 1);
+
+/**
+ * Counts the multiply-adds (×2) of convolutions and matrix products from a model's graph and the shapes it states
+ * (inputs, outputs, initializers and value_info), which is where nearly all of a diffusion model's work lies;
+ * element-wise operators, normalisations and softmax are not counted.
+ */
+export function countGraphWork(model: InstanceType<typeof onnx.ModelProto>): ModelWork {
+  const graph = model.graph!;
+  const shapes = new Map<string, Dims>();
+  for (const info of [...(graph.input ?? []), ...(graph.output ?? []), ...(graph.valueInfo ?? [])]) {
+    const dims = dimsOf(info.type);
+    if (dims) shapes.set(info.name!, dims);
+  }
+  for (const init of graph.initializer ?? []) shapes.set(init.name!, (init.dims ?? []).map(Number));
+  const byOp: Record<string, number> = {};
+  let uncountedNodes = 0;
+  const add = (op: string, flops: number) => (byOp[op] = (byOp[op] ?? 0) + flops);
+  for (const node of graph.node ?? []) {
+    const op = node.opType ?? '';
+    if (op !== 'Conv' && op !== 'MatMul' && op !== 'Gemm') continue;
+    const a = shapes.get(node.input?.[0] ?? '');
+    const b = shapes.get(node.input?.[1] ?? '');
+    const y = shapes.get(node.output?.[0] ?? '');
+    if (!a || !b || !y) {
+      uncountedNodes += 1;
+      continue;
+    }
+    if (op === 'Conv') {
+      // weight [Cout, Cin/group, kh, kw]: each output element takes Cin/group·kh·kw multiply-adds.
+      add(op, 2 * product(y) * product(b.slice(1)));
+    } else {
+      // [..., M, K] × [..., K, N] → [..., M, N]: every output element is a length-K dot product.
+      add(op, 2 * product(y) * a[a.length - 1]!);
+    }
+  }
+  return { flops: Object.values(byOp).reduce((s, v) => s + v, 0), byOp, uncountedNodes };
+}
+
+/** Work of the model stored at `path` (only the graph is read; external weight data is not loaded). */
+export async function countModelWork(path: string): Promise<ModelWork> {
+  return countGraphWork(onnx.ModelProto.decode(await readFile(path)));
+}
