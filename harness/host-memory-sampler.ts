@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { HarnessError } from './harness-error.ts';
 import type {
@@ -39,7 +38,9 @@ function isGone(err: unknown): boolean {
 export function startHostMemorySampler(opts: HostMemorySamplerOptions): HostMemorySampler {
   const intervalMs = opts.intervalMs ?? 10;
   if (!(intervalMs > 0)) throw new HarnessError('invalid-interval', `host sampling interval must be > 0 ms, got ${intervalMs}`);
-  const readStatus = opts.readStatus ?? ((pid: number) => readFile(`/proc/${pid}/status`, 'utf8'));
+  // A /proc read takes tens of microseconds; reading synchronously keeps libuv's thread pool (and its queueing
+  // delay under load) out of the sampling interval.
+  const readStatus = opts.readStatus ?? (async (pid: number) => readFileSync(`/proc/${pid}/status`, 'utf8'));
   const now = opts.now ?? (() => performance.now());
   const setTimer = opts.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
   const clearTimer = opts.clearTimer ?? ((h: unknown) => clearTimeout(h as NodeJS.Timeout));

@@ -42,7 +42,7 @@ export async function addToStore(storeDir: string, run: RunResult, sourceFile?: 
     if (!(error instanceof HarnessError) || error.code !== 'results-read') throw error;
   }
   if (existing) {
-    if (JSON.stringify(existing) !== JSON.stringify(run)) {
+    if (canonicalJson(existing) !== canonicalJson(run)) {
       throw new HarnessError('store-conflict', `${file} already holds a different run with runId "${run.runId}"`);
     }
     return { file, fingerprint, status: 'unchanged' };
@@ -137,6 +137,13 @@ async function recordMachine(folder: string, run: RunResult): Promise<void> {
     await rm(temp, { force: true });
     throw new HarnessError('store-write', `could not write ${file}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** JSON with object keys sorted, so that two equal runs compare equal whatever order their fields were written in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 async function copyPreviews(run: RunResult, fromDir: string, toDir: string): Promise<void> {

@@ -45,7 +45,7 @@ let built: BuildReportResult;
 let server: StaticSiteServer;
 let browser: Browser;
 let runs: RunResult[] = [];
-const problems = new Map<string, PageProblems>();
+const visited: string[] = [];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'lightbench-site-test-'));
@@ -62,29 +62,51 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** Opens a page with listeners for everything that counts as a failure, and waits for every chart. */
-async function open(path: string): Promise<{ page: Page; problems: PageProblems }> {
+/** A browser tab that records everything that counts as a failure on the page it shows. */
+interface Tab {
+  page: Page;
+  problems: PageProblems;
+}
+
+async function newTab(): Promise<Tab> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const found: PageProblems = { consoleErrors: [], failedRequests: [], foreignRequests: [] };
+  const tab: Tab = { page, problems: { consoleErrors: [], failedRequests: [], foreignRequests: [] } };
   const origin = new URL(server.url).origin;
   await page.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith(origin)) return route.continue();
-    found.foreignRequests.push(url);
+    tab.problems.foreignRequests.push(url);
     return route.abort();
   });
   page.on('console', (m) => {
-    if (m.type() === 'error') found.consoleErrors.push(m.text());
+    if (m.type() === 'error') tab.problems.consoleErrors.push(m.text());
   });
-  page.on('pageerror', (e) => found.consoleErrors.push(String(e)));
-  page.on('requestfailed', (r) => found.failedRequests.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('pageerror', (e) => tab.problems.consoleErrors.push(String(e)));
+  page.on('requestfailed', (r) => tab.problems.failedRequests.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
   page.on('response', (r) => {
-    if (r.status() >= 400) found.failedRequests.push(`${r.url()} ${r.status()}`);
+    if (r.status() >= 400) tab.problems.failedRequests.push(`${r.url()} ${r.status()}`);
   });
-  const response = await page.goto(`${server.url}${path}`, { waitUntil: 'load' });
+  return tab;
+}
+
+/** Shows `path` (relative to the base) in the tab and waits until every chart is drawn or has failed. */
+async function visit(tab: Tab, path: string): Promise<Page> {
+  tab.problems = { consoleErrors: [], failedRequests: [], foreignRequests: [] };
+  const response = await tab.page.goto(`${server.url}${path}`, { waitUntil: 'load' });
   expect(response?.status(), path).toBe(200);
-  await page.waitForFunction(() => [...document.querySelectorAll('canvas[data-chart]')].every((c) => c.getAttribute('data-chart-drawn') === 'true' || c.hasAttribute('data-chart-error')), undefined, { timeout: 15_000 });
-  return { page, problems: found };
+  await tab.page.waitForFunction(
+    () => [...document.querySelectorAll('canvas[data-chart]')].every((c) => c.getAttribute('data-chart-drawn') === 'true' || c.hasAttribute('data-chart-error')),
+    undefined,
+    { timeout: 15_000 },
+  );
+  return tab.page;
+}
+
+/** A fresh tab showing `path`. */
+async function open(path: string): Promise<{ page: Page; problems: PageProblems }> {
+  const tab = await newTab();
+  await visit(tab, path);
+  return tab;
 }
 
 async function charts(page: Page): Promise<ChartState[]> {
@@ -120,10 +142,10 @@ describe('report site built from the fixtures', () => {
   });
 
   it('loads every page with no console errors, no failed or outside requests, every chart drawn and titled', async () => {
+    const tab = await newTab();
     for (const file of built.pages) {
       const path = pagePath(file);
-      const { page, problems: found } = await open(path);
-      problems.set(path, found);
+      const page = await visit(tab, path);
       const states = await charts(page);
       for (const chart of states) {
         expect(chart.error, `${path} #${chart.id}`).toBeNull();
@@ -139,12 +161,14 @@ describe('report site built from the fixtures', () => {
       const urls = await page.$$eval('a[href], script[src], link[href], img[src]', (els) => els.map((e) => e.getAttribute('href') ?? e.getAttribute('src') ?? ''));
       for (const url of urls.filter((u) => u.startsWith('/'))) expect(url.startsWith(BASE), `${path}: ${url}`).toBe(true);
       expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
-      const fullPage = !path.startsWith('runs/') || /lightcache\/$|fme\/$/.test(path);
+      // Whole pages for the top pages and the latest run's details; the first screen of the others keeps the test quick.
+      const fullPage = !path.startsWith('runs/') || path.includes(latestRun().runId);
       await page.screenshot({ path: join(SCREENSHOTS, screenshotName(path)), fullPage });
-      await page.close();
-      expect(found, path).toEqual({ consoleErrors: [], failedRequests: [], foreignRequests: [] });
+      expect(tab.problems, path).toEqual({ consoleErrors: [], failedRequests: [], foreignRequests: [] });
+      visited.push(path);
     }
-    expect(problems.size).toBe(built.pages.length);
+    await tab.page.close();
+    expect(visited).toHaveLength(built.pages.length);
   });
 
   it('shows the latest run in the overview table and charts with the fixture numbers', async () => {
@@ -182,16 +206,17 @@ describe('report site built from the fixtures', () => {
     const run = latestRun();
     const failed = run.variants.find((v) => v.status === 'error')!;
     const errorPage = built.pages.find((p) => p.includes(run.runId) && p.includes(`/${failed.model}/${failed.variant.name}/`))!;
+    const tab = await newTab();
     for (const path of ['', 'overview/', 'hardware/', 'history/', pagePath(errorPage)]) {
-      const { page } = await open(path);
+      const page = await visit(tab, path);
       const text = await page.evaluate(() => document.body.innerText);
       if (path === 'overview/') expect(await page.textContent('#prompt')).toBe(XSS_PROMPT);
       if (path === pagePath(errorPage)) expect(await page.textContent('#error-message')).toBe(XSS_ERROR_MESSAGE);
       if (path === '' || path === 'hardware/') expect(text).toContain(XSS_HOSTNAME);
       expect(await page.locator('img[src="x"], svg[onload], script:not([src])').count(), path).toBe(0);
       expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss), path).toBeUndefined();
-      await page.close();
     }
+    await tab.page.close();
   });
 
   it('normalises the hardware comparison to the machine picked on the page', async () => {
@@ -266,6 +291,25 @@ describe('report site built from the fixtures', () => {
     expect(bestTime).toEqual([fastest.variant.name]);
     const bestPsnr = await table.locator('td.best[data-col="psnr"]').evaluateAll((cells) => cells.map((c) => c.closest('tr')!.getAttribute('data-variant')));
     expect(bestPsnr).toEqual(oks.filter((v) => v.fidelity?.identical).map((v) => v.variant.name));
+    await page.close();
+  });
+
+  it('marks the step change of the slower commits as a regression in history', async () => {
+    const cpuRuns = runs.filter((r) => r.context.gpus.length === 0);
+    const slowFrom = cpuRuns.findIndex((r) => r.context.git!.commit.startsWith('3c4d5e6'));
+    expect(slowFrom).toBe(2);
+    const { page } = await open('history/');
+    const section = page.locator('section[data-history-group="0"]');
+    expect(await section.locator('h2').textContent()).toContain('AMD EPYC');
+    const cells = section.locator('table.history-table[data-model="animatediff-tiny"][data-metric="totalMedianMs"] tbody tr');
+    expect(await cells.count()).toBe(cpuRuns.length);
+    const marks = await cells.evaluateAll((rows) => rows.map((r) => r.querySelectorAll('td[data-step-change="regression"]').length));
+    expect(marks.map((n) => n > 0)).toEqual(cpuRuns.map((_, i) => i === slowFrom));
+    const chart = (await charts(page)).find((c) => c.id === 'history-0-0-totalMedianMs')!.spec;
+    const baseline = chart.datasets.find((d) => d.label === 'baseline')!.data;
+    expect(baseline).toEqual(cpuRuns.map((r) => okVariants(r, 'animatediff-tiny').find((v) => v.variant.name === 'baseline')!.stages.total.medianMs));
+    const regression = chart.datasets.find((d) => d.label === 'baseline: regression (step change)')!.data;
+    expect(regression.map((v) => v !== null)).toEqual(cpuRuns.map((_, i) => i === slowFrom));
     await page.close();
   });
 });
