@@ -1,5 +1,7 @@
 // The only module that imports onnxruntime-node: everything else goes through these functions, so a provider
 // change or a runtime upgrade touches one file.
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { HarnessError } from './harness-error.ts';
 import type { SessionSettings } from './types.ts';
@@ -79,9 +81,15 @@ export async function createSession(request: SessionRequest): Promise<ModelSessi
     },
     endProfiling() {
       if (!request.profilePrefix) return null;
-      // endProfiling returns void in the typings but the file name at run time.
-      const file = (session as unknown as { endProfiling(): unknown }).endProfiling();
-      return typeof file === 'string' ? file : null;
+      session.endProfiling();
+      // ORT names the trace "<prefix>_<timestamp>.json" and does not return the name; each session has its own prefix.
+      const dir = dirname(request.profilePrefix);
+      const stem = `${basename(request.profilePrefix)}_`;
+      const traces = readdirSync(dir)
+        .filter((f) => f.startsWith(stem) && f.endsWith('.json'))
+        .map((f) => join(dir, f))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+      return traces[0] ?? null;
     },
     release: () => session.release(),
   };
