@@ -215,7 +215,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
 
   let gpuMemory: GpuMemory = { status: 'unavailable', reason: input.gpuUnavailableReason };
   const energy: VariantOk['energy'] = {};
-  if (input.gpuSampler && gpuSamples.length) {
+  if (input.gpuSampler) {
     const perGpu = new Map<string, Extract<GpuMemory, { status: 'ok' }>['perGpu'][number]>();
     for (const s of STAGES) {
       const w = last.windows[s];
@@ -231,7 +231,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
         .reduce((sum, e) => sum + (e.status === 'ok' ? e.joules : 0), 0);
       if (joules > 0) energy[s] = { joules };
     }
-    gpuMemory = perGpu.size ? { status: 'ok', perGpu: [...perGpu.values()] } : { status: 'unavailable', reason: 'the GPU sampler reported no memory.used values during this variant' };
+    gpuMemory = perGpu.size ? { status: 'ok', perGpu: [...perGpu.values()] } : { status: 'unavailable', reason: 'nvidia-smi gave no memory.used value during this variant (it printed nothing, exited, or reported [N/A])' };
   }
 
   // Achieved rate per stage: the work of one run over the stage's median time.

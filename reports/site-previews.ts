@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import { dirname, extname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { VariantOk } from '../harness/results-schema.ts';
 import type { SiteAssetCopy, SitePreviews } from './types.ts';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.webp']);
+/** A folder of runs whose previews were deleted would otherwise bury the index page in warnings. */
+const MAX_WARNINGS = 50;
 
 /** Collects the image files a site copies, each source once, under a name that reveals no local path. */
 export class PreviewAssets {
   readonly copies = new Map<string, SiteAssetCopy>();
-  readonly warnings: string[] = [];
+  private readonly problems: string[] = [];
+  private problemCount = 0;
 
   constructor(private readonly fileExists: (path: string) => boolean) {}
 
@@ -27,12 +30,13 @@ export class PreviewAssets {
       const inside = relative(dir, from);
       const ext = extname(from).toLowerCase();
       let problem: string | null = null;
-      if (inside.startsWith('..') || isAbsolute(inside)) problem = 'is outside the results directory';
+      if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) problem = 'is outside the results directory';
       else if (!IMAGE_EXTENSIONS.has(ext)) problem = `is not an image (${[...IMAGE_EXTENSIONS].join(', ')})`;
       else if (!this.fileExists(from)) problem = 'does not exist';
       if (problem) {
         missing.push(path);
-        this.warnings.push(`${resultsFile}: ${v.model} / ${v.variant.name}: preview ${JSON.stringify(path)} ${problem}; not shown`);
+        this.problemCount++;
+        if (this.problems.length < MAX_WARNINGS) this.problems.push(`${resultsFile}: ${v.model} / ${v.variant.name}: preview ${JSON.stringify(path)} ${problem}; not shown`);
         return null;
       }
       const known = this.copies.get(from);
@@ -43,5 +47,11 @@ export class PreviewAssets {
     };
     const { first, middle, last, diffHeatmap } = v.previews;
     return { first: place(first), middle: place(middle), last: place(last), diffHeatmap: place(diffHeatmap), missing };
+  }
+
+  /** The first problems found, and how many more there were. */
+  get warnings(): string[] {
+    const more = this.problemCount - this.problems.length;
+    return more > 0 ? [...this.problems, `… and ${more} more preview problems`] : [...this.problems];
   }
 }
