@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { getPreset } from '../pipelines/models/presets.ts';
@@ -60,6 +61,15 @@ export const SuiteFileSchema = z.strictObject({
 
 /** A suite file's contents. */
 export type SuiteFile = z.infer<typeof SuiteFileSchema>;
+
+/** Where the committed JSON Schema of suite files lives (editors can validate YAML/JSON suites with it). */
+export const SUITE_JSON_SCHEMA_PATH = fileURLToPath(new URL('../schemas/suite.schema.json', import.meta.url));
+
+/** The exact text of the committed suite schema file. */
+export function suiteJsonSchemaText(): string {
+  const { $schema, ...rest } = z.toJSONSchema(SuiteFileSchema, { target: 'draft-2020-12', io: 'input' });
+  return `${JSON.stringify({ $schema, title: 'lightbench suite file', description: 'Models, variants, device, repeats and session settings of a benchmark run; every field optional.', ...rest }, null, 2)}\n`;
+}
 
 /** Peaks that reflect what a variant needs: no CPU arena, glibc's mmap threshold fixed so freed blocks go back. */
 const MEASURED_SESSION = { cpuMemArena: false, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: 131072 } as const;

@@ -53,10 +53,11 @@ function optimalPartition(values: readonly number[], beta: number, minSegment: n
   const best = new Float64Array(n + 1).fill(Number.POSITIVE_INFINITY);
   const previous = new Int32Array(n + 1).fill(-1);
   best[0] = -beta;
+  const window = new RankedWindow(values);
   for (let t = minSegment; t <= n; t++) {
-    const window = new RunningAbsoluteDeviation();
+    window.clear();
     for (let s = t - 1; s >= 0; s--) {
-      window.add(values[s]!);
+      window.add(s);
       if (t - s < minSegment || !Number.isFinite(best[s]!)) continue;
       const candidate = best[s]! + window.cost() + beta;
       if (candidate < best[t]!) {
@@ -108,80 +109,69 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Σ|x - median| of a growing multiset, from a max-heap of the lower half and a min-heap of the upper half. */
-class RunningAbsoluteDeviation {
-  private readonly lower = new Heap((a, b) => a > b);
-  private readonly upper = new Heap((a, b) => a < b);
-  private lowerSum = 0;
-  private upperSum = 0;
+/**
+ * Σ|x - median| of a growing set of the series' values, from Fenwick trees of counts and sums over the
+ * values' ranks (ties broken by position, so every rank holds one value): adding a value, finding the
+ * median and the sum below it are O(log n) each, with no per-window allocation.
+ */
+class RankedWindow {
+  private readonly rankOf: Int32Array;
+  private readonly valueAt: Float64Array;
+  private readonly counts: Int32Array;
+  private readonly sums: Float64Array;
+  private readonly top: number;
+  private size = 0;
+  private total = 0;
 
-  add(x: number): void {
-    if (this.lower.size === 0 || x <= this.lower.peek()) {
-      this.lower.push(x);
-      this.lowerSum += x;
-    } else {
-      this.upper.push(x);
-      this.upperSum += x;
+  constructor(values: readonly number[]) {
+    const n = values.length;
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]! || a - b);
+    this.rankOf = new Int32Array(n);
+    this.valueAt = new Float64Array(n + 1);
+    order.forEach((index, r) => {
+      this.rankOf[index] = r + 1;
+      this.valueAt[r + 1] = values[index]!;
+    });
+    this.counts = new Int32Array(n + 1);
+    this.sums = new Float64Array(n + 1);
+    this.top = 2 ** Math.floor(Math.log2(Math.max(n, 1)));
+  }
+
+  clear(): void {
+    this.counts.fill(0);
+    this.sums.fill(0);
+    this.size = 0;
+    this.total = 0;
+  }
+
+  /** Adds the series value at `index`. */
+  add(index: number): void {
+    const rank = this.rankOf[index]!;
+    const value = this.valueAt[rank]!;
+    for (let i = rank; i < this.counts.length; i += i & -i) {
+      this.counts[i]! += 1;
+      this.sums[i]! += value;
     }
-    if (this.lower.size > this.upper.size + 1) {
-      const moved = this.lower.pop();
-      this.lowerSum -= moved;
-      this.upper.push(moved);
-      this.upperSum += moved;
-    } else if (this.upper.size > this.lower.size) {
-      const moved = this.upper.pop();
-      this.upperSum -= moved;
-      this.lower.push(moved);
-      this.lowerSum += moved;
-    }
+    this.size++;
+    this.total += value;
   }
 
   cost(): number {
-    const m = this.lower.peek();
-    return m * this.lower.size - this.lowerSum + (this.upperSum - m * this.upper.size);
-  }
-}
-
-class Heap {
-  private readonly items: number[] = [];
-  constructor(private readonly above: (a: number, b: number) => boolean) {}
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): number {
-    return this.items[0]!;
-  }
-
-  push(x: number): void {
-    const items = this.items;
-    items.push(x);
-    for (let i = items.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1;
-      if (!this.above(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
-  }
-
-  pop(): number {
-    const items = this.items;
-    const top = items[0]!;
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      for (let i = 0; ; ) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let next = i;
-        if (left < items.length && this.above(items[left]!, items[next]!)) next = left;
-        if (right < items.length && this.above(items[right]!, items[next]!)) next = right;
-        if (next === i) break;
-        [items[i], items[next]] = [items[next]!, items[i]!];
-        i = next;
+    // The k-th smallest value (lower median) and the sum of the k smallest, by descending the tree.
+    const k = (this.size + 1) >> 1;
+    let position = 0;
+    let below = 0;
+    let belowSum = 0;
+    for (let step = this.top; step > 0; step >>= 1) {
+      const next = position + step;
+      if (next < this.counts.length && below + this.counts[next]! < k) {
+        position = next;
+        below += this.counts[next]!;
+        belowSum += this.sums[next]!;
       }
     }
-    return top;
+    const median = this.valueAt[position + 1]!;
+    const lowerSum = belowSum + median;
+    return median * k - lowerSum + (this.total - lowerSum) - median * (this.size - k);
   }
 }
