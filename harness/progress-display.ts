@@ -20,7 +20,7 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
     variantStart(model, variant, index, count) {
       header = `[${index + 1}/${count}] ${model}/${variant}`;
       variantStart = performance.now();
-      status = 'building models';
+      status = 'preparing models';
       if (interactive) {
         timer = setInterval(draw, 200);
         draw();
@@ -29,7 +29,7 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
       }
     },
     message(_model, _variant, message: WorkerMessage) {
-      if (message.type === 'models-ready') status = 'models ready';
+      if (message.type === 'models-ready') status = 'starting';
       if (message.type === 'event') {
         const e = message.event;
         const run = `${message.phase} ${message.run + 1}`;

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { getPreset } from '../pipelines/models/presets.ts';
+import { prepareModels } from '../pipelines/video-pipeline.ts';
 import type { PipelineRequest } from '../pipelines/types.ts';
 import { measureFidelity } from './fidelity.ts';
 import type { FrameStack } from './frame-images.ts';
@@ -11,9 +12,10 @@ import { startGpuSampler } from './gpu-memory-sampler.ts';
 import { summariseProfile } from './profile-summary.ts';
 import { resolveDevice } from './resolve-device.ts';
 import { writeResultsFile } from './results-file.ts';
-import type { RunResult, VariantResult } from './results-schema.ts';
+import type { RunResult, VariantResult, VariantSpec } from './results-schema.ts';
 import { toFidelity } from './results-schema.ts';
 import { runVariantInChild } from './run-variant.ts';
+import type { VariantRunOutcome } from './run-variant.ts';
 import type { PlannedSuite } from './suite-config.ts';
 import { calibrateMatmul } from './matmul-calibration.ts';
 import { collectSystemInfo, findOnPath } from './system-info.ts';
@@ -48,6 +50,11 @@ function newRunId(suiteName: string, startedAt: Date): string {
 async function readFrames(path: string, shape: [number, number, number, number]): Promise<FrameStack> {
   const bytes = await readFile(path);
   return { data: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), shape };
+}
+
+function preparationFailure(model: string, variant: VariantSpec, error: unknown): VariantRunOutcome {
+  const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'prepare-failed';
+  return { result: { status: 'error', model, variant, error: { code, message: (error as Error).message ?? String(error) } }, frames: null, profileFiles: [] };
 }
 
 /**
@@ -124,7 +131,13 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
         executionProvider: device.provider,
         modelDir: options.modelDir,
       };
-      const outcome = await runVariantInChild({
+      // Models are built, optimised and counted here, before the child starts: building in the measured process
+      // would leave its heap hundreds of MB larger and inflate every peak it reports.
+      let prepareError: unknown = null;
+      await prepareModels(request).catch((error: unknown) => (prepareError = error));
+      const outcome = prepareError
+        ? preparationFailure(pair.model, pair.spec, prepareError)
+        : await runVariantInChild({
         model: pair.model,
         spec: pair.spec,
         job: { request, warmup: suite.warmup, repeats: suite.repeats, profileDir, framesPath },

@@ -4,6 +4,7 @@ import type { StageName } from '../pipelines/types.ts';
 import { STAGES } from '../pipelines/types.ts';
 import { energyJoules, summariseGpuStage } from './gpu-memory-sampler.ts';
 import { startHostMemorySampler } from './host-memory-sampler.ts';
+import { providerChildEnv } from './resolve-device.ts';
 import type { GpuMemory, HostMemoryStage, Timeline, VariantError, VariantOk, VariantSpec } from './results-schema.ts';
 import { summariseSamples } from './statistics.ts';
 import type { GpuSample, GpuSampler, HostMemorySample } from './types.ts';
@@ -65,6 +66,8 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   const parentOrigin = performance.timeOrigin;
   const gpuIdle = input.gpuSampler ? lastSampleBefore(input.gpuSampler.samples(), performance.now()) : {};
   const env: NodeJS.ProcessEnv = { ...process.env, ...input.env };
+  // Provider hook: what the execution provider needs in a child's environment (for webgpu, XDG_RUNTIME_DIR).
+  Object.assign(env, providerChildEnv(job.request.executionProvider, env));
   if (input.mallocMmapThreshold !== null) env.MALLOC_MMAP_THRESHOLD_ = String(input.mallocMmapThreshold);
   else delete env.MALLOC_MMAP_THRESHOLD_;
   const child = fork(WORKER, [], { execArgv: ['--import', import.meta.resolve('tsx')], env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });

@@ -14,7 +14,8 @@ function baselineOf(run: RunResult, model: string): VariantOk | undefined {
 /** The terminal summary: time per stage with speed-ups, peak memory per stage with ratios, cache and fidelity. */
 export function formatSummary(run: RunResult): string {
   const plain = { style: { head: [], border: [] } };
-  const time = new Table({ head: ['model/variant', ...STAGE_COLUMNS.map((s) => `${s} ms`), 'speed-up (denoise)', 'speed-up (total)'], ...plain });
+  const time = new Table({ head: ['model/variant', ...STAGE_COLUMNS.map((s) => `${s} ms`), 'speed-up (denoise)', 'speed-up (total)', 'denoise GFLOP/s'], ...plain });
+  const peak = run.calibration?.matmulGflops;
   const memory = new Table({ head: ['model/variant', ...STAGE_COLUMNS.map((s) => `${s} peak MiB`), 'peak vs baseline', 'cache MiB', 'GPU peak MiB'], ...plain });
   const fidelity = new Table({ head: ['model/variant', 'PSNR dB', 'SSIM', 'max abs error', 'cache location'], ...plain });
   const errors: string[] = [];
@@ -30,6 +31,7 @@ export function formatSummary(run: RunResult): string {
       ...STAGE_COLUMNS.map((s) => v.stages[s].medianMs.toFixed(0)),
       ratio(v.stages.denoise.medianMs, base?.stages.denoise.medianMs, true),
       ratio(v.stages.total.medianMs, base?.stages.total.medianMs, true),
+      v.work?.denoise ? `${v.work.denoise.achievedGflops.toFixed(1)}${peak ? ` (${((100 * v.work.denoise.achievedGflops) / peak).toFixed(0)}% of ${peak.toFixed(0)})` : ''}` : '—',
     ]);
     const gpuPeak = v.gpuMemory.status === 'ok' ? Math.max(...v.gpuMemory.perGpu.map((g) => g.stages.total?.peakUsedBytes ?? 0)) : undefined;
     memory.push([

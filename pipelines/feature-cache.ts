@@ -1,5 +1,5 @@
 import type { OrtTensor } from './ort-backend.ts';
-import { tensorBytes } from './ort-backend.ts';
+import { releaseTensor, tensorBytes, tensorLocation } from './ort-backend.ts';
 import type { CacheReport, ExecutionProviderName } from './types.ts';
 
 /**
@@ -17,11 +17,14 @@ export interface FeatureCache {
 
 /**
  * The feature stays where the runtime put it. On the CPU provider that is host memory; "offloading" it
- * there is a no-op, and the report says so rather than pretending a move happened.
+ * there is a no-op, and the report says so rather than pretending a move happened. The reported location is
+ * read from the stored tensors themselves, so a feature that was meant to stay on the device but came back to
+ * host memory is reported as host.
  */
 export class ResidentFeatureCache implements FeatureCache {
   private feature: OrtTensor | null = null;
   private peakBytes = 0;
+  private seen: { host: boolean; device: boolean } = { host: false, device: false };
 
   constructor(
     private readonly location: 'host' | 'device',
@@ -29,7 +32,11 @@ export class ResidentFeatureCache implements FeatureCache {
   ) {}
 
   async store(feature: OrtTensor): Promise<void> {
+    // A device tensor is freed as soon as it is replaced: left to the garbage collector, every full step's
+    // feature would stay allocated on the GPU.
+    if (this.feature && this.feature !== feature) releaseTensor(this.feature);
     this.feature = feature;
+    this.seen[tensorLocation(feature)] = true;
     this.peakBytes = Math.max(this.peakBytes, tensorBytes(feature));
   }
 
@@ -41,11 +48,16 @@ export class ResidentFeatureCache implements FeatureCache {
   }
 
   clear(): void {
+    if (this.feature) releaseTensor(this.feature);
     this.feature = null;
   }
 
   report(): CacheReport {
-    return { peakBytes: this.peakBytes, location: this.location, ...(this.note ? { note: this.note } : {}) };
+    if (!this.seen.host && !this.seen.device) return { peakBytes: 0, location: this.location, ...(this.note ? { note: this.note } : {}) };
+    const observed = this.seen.device && !this.seen.host ? 'device' : 'host';
+    if (observed === this.location) return { peakBytes: this.peakBytes, location: observed, ...(this.note ? { note: this.note } : {}) };
+    const what = this.seen.device && this.seen.host ? 'in host memory on some steps and on the device on others' : `in ${observed === 'host' ? 'host memory' : 'device memory'}`;
+    return { peakBytes: this.peakBytes, location: observed, note: `the cache was meant to live in ${this.location === 'host' ? 'host' : 'device'} memory, but the runtime returned the feature ${what}` };
   }
 }
 

@@ -30,6 +30,28 @@ export interface SessionRequest {
   deviceOutputs?: readonly string[];
 }
 
+/** The one command that fetches the CUDA provider libraries, which this project's .npmrc keeps npm from downloading. */
+export const CUDA_PROVIDER_INSTALL_COMMAND = 'ONNXRUNTIME_NODE_INSTALL=1 npm rebuild onnxruntime-node';
+
+/** What each GPU provider needs on the machine, for messages that name the missing piece. */
+export const PROVIDER_REQUIREMENTS: Record<'cpu' | 'cuda' | 'webgpu', string> = {
+  cpu: 'nothing beyond onnxruntime-node',
+  cuda: `onnxruntime-node's CUDA provider libraries (libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so beside its binding), fetched with \`${CUDA_PROVIDER_INSTALL_COMMAND}\` (network access to nuget.org), plus CUDA 12 and cuDNN 9 on the loader path and an NVIDIA driver`,
+  webgpu:
+    "a Vulkan loader (libvulkan.so.1, Debian package libvulkan1) and a Vulkan driver (ICD manifest in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d): the NVIDIA driver's on a GPU machine; without a GPU Mesa's lavapipe, mesa-vulkan-drivers 25.x from Debian bookworm-backports (22.x is too old for Dawn)",
+};
+
+// ORT reports a provider that cannot start in these words (1.30): a missing CUDA library, no CUDA device, or
+// Dawn finding no Vulkan adapter.
+const PROVIDER_START_FAILURES: Record<'cuda' | 'webgpu', RegExp> = {
+  cuda: /Failed to load shared library|libonnxruntime_providers|CUDA driver|no CUDA-capable device|cudaError/i,
+  webgpu: /WebGPU adapter|No supported adapters|vkCreateInstance|WebGpuContext/i,
+};
+
+function isProviderStartFailure(provider: SessionRequest['executionProvider'], message: string): boolean {
+  return provider !== 'cpu' && PROVIDER_START_FAILURES[provider].test(message);
+}
+
 const OPT_LEVELS = { disabled: 'disabled', basic: 'basic', extended: 'extended', all: 'all' } as const;
 
 function providerOptions(request: SessionRequest): ort.InferenceSession.ExecutionProviderConfig[] {
@@ -66,7 +88,11 @@ export async function createSession(request: SessionRequest): Promise<ModelSessi
   try {
     session = await ort.InferenceSession.create(request.path, options);
   } catch (error) {
-    throw new HarnessError('model-load-failed', `could not load ONNX model ${request.path} on ${request.executionProvider}: ${(error as Error).message}`, { cause: error });
+    const message = (error as Error).message;
+    if (isProviderStartFailure(request.executionProvider, message)) {
+      throw new HarnessError('provider-unavailable', `the ${request.executionProvider} execution provider could not start (${message.trim()}); it needs ${PROVIDER_REQUIREMENTS[request.executionProvider]}`, { cause: error });
+    }
+    throw new HarnessError('model-load-failed', `could not load ONNX model ${request.path} on ${request.executionProvider}: ${message}`, { cause: error });
   }
   return {
     path: request.path,
@@ -121,10 +147,23 @@ export function int64Tensor(data: BigInt64Array, dims: readonly number[]): OrtTe
   return new ort.Tensor('int64', data, [...dims]);
 }
 
-/** Host copy of a float output; a device-resident tensor is read back with getData. */
+/**
+ * Host copy of a float output. A device-resident tensor is refused rather than downloaded: in onnxruntime-node
+ * 1.30 `getData` on a 'gpu-buffer' output aborts the whole process, which no caller could catch.
+ */
 export async function readFloat(tensor: OrtTensor): Promise<Float32Array> {
-  if (tensor.location === 'cpu') return tensor.data as Float32Array;
-  return (await tensor.getData(true)) as Float32Array;
+  if (tensorLocation(tensor) === 'host') return tensor.data as Float32Array;
+  throw new HarnessError('device-tensor-read', `a ${tensor.location} tensor [${tensor.dims.join(', ')}] cannot be read back to host memory with onnxruntime-node ${onnxruntimeVersion()}; keep only outputs that another session consumes on the device`);
+}
+
+/** Where a tensor's data lives: host memory (readable) or the device (only feedable to another session). */
+export function tensorLocation(tensor: OrtTensor): 'host' | 'device' {
+  return tensor.location === 'cpu' || tensor.location === 'cpu-pinned' ? 'host' : 'device';
+}
+
+/** Frees a device-resident tensor now instead of whenever the garbage collector gets to it; host tensors are left alone. */
+export function releaseTensor(tensor: OrtTensor): void {
+  if (tensorLocation(tensor) === 'device') tensor.dispose();
 }
 
 /** Bytes a tensor holds, counted from its shape and element type. */

@@ -1,8 +1,7 @@
 import { fullStepIndices } from './deepcache-schedule.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import { createFeatureCache } from './feature-cache.ts';
-import { ensureModel, ensureOptimizedModel } from './models/model-store.ts';
-import { countModelWork } from './onnx/flop-counter.ts';
+import { ensureModel, ensureOptimizedModel, modelWork } from './models/model-store.ts';
 import { TEXT_BATCH } from './models/text-encoder.ts';
 import { TEXT_IO, UNET_IO, VAE_IO } from './models/types.ts';
 import type { ModelSession } from './ort-backend.ts';
@@ -43,7 +42,7 @@ export async function prepareModels(request: PipelineRequest): Promise<ModelFile
   let preOptimized = preOptimize;
   const flopsOf = new Map<string, number>();
   const ready = async (path: string) => {
-    flopsOf.set(path, (await countModelWork(path)).flops);
+    flopsOf.set(path, (await modelWork(path)).flops);
     if (!preOptimize) return { path, flops: flopsOf.get(path)! };
     const optimized = await ensureOptimizedModel(path, level);
     if (!optimized) preOptimized = false;

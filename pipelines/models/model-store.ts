@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GraphBuilder } from '../onnx/graph-builder.ts';
 import { saveOptimizedModel } from '../ort-backend.ts';
+import { countModelWork } from '../onnx/flop-counter.ts';
+import type { ModelWork } from '../onnx/flop-counter.ts';
 import type { SessionSettings } from '../types.ts';
 import { buildTextEncoderGraph } from './text-encoder.ts';
 import type { ChunkCounts, ModelPreset, UnetGraphMode } from './types.ts';
@@ -83,4 +86,18 @@ export async function ensureOptimizedModel(path: string, level: SessionSettings[
     await rm(temp, { force: true });
   }
   return optimized;
+}
+
+/**
+ * Work of one call of a model, kept in a small file beside it: counting decodes the whole model, which would
+ * leave a measured process hundreds of MB larger, so it happens once, where the model is prepared.
+ */
+export async function modelWork(path: string): Promise<ModelWork> {
+  const sidecar = `${path}.work.json`;
+  if (existsSync(sidecar)) return JSON.parse(await readFile(sidecar, 'utf8')) as ModelWork;
+  const work = await countModelWork(path);
+  const temp = `${sidecar}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(temp, JSON.stringify(work));
+  await rename(temp, sidecar);
+  return work;
 }
