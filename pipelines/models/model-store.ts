@@ -37,8 +37,8 @@ function componentBuilder(preset: ModelPreset, spec: ModelComponent): () => Grap
 }
 
 /** The cache key: builder version, the preset's dimensions and the component options. */
-export function modelKey(preset: ModelPreset, spec: ModelComponent): string {
-  const digest = createHash('sha256').update(JSON.stringify({ BUILDER_VERSION, WEIGHT_SEED, preset, spec })).digest('hex').slice(0, 16);
+export function modelKey(preset: ModelPreset, spec: ModelComponent, builderVersion = BUILDER_VERSION): string {
+  const digest = createHash('sha256').update(JSON.stringify({ builderVersion, WEIGHT_SEED, preset, spec })).digest('hex').slice(0, 16);
   return `${preset.name}-${spec.component}-${digest}`;
 }
 
