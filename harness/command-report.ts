@@ -137,7 +137,8 @@ async function htmlPages(outDir: string): Promise<string[]> {
     .sort();
 }
 
-const OPTIONS: OptionSpecs = {
+/** Options of `lightbench report`; exported so examples and tests can check the flags they use. */
+export const REPORT_OPTIONS: OptionSpecs = {
   results: { type: 'string', help: 'folder of results files', default: 'results' },
   out: { type: 'string', help: `folder the site is written to (emptied first; default ${DEFAULT_OUT_DIR})`, default: DEFAULT_OUT_DIR },
   base: { type: 'string', help: 'sub-path the site will be served from, e.g. /bench/', default: '/' },
@@ -149,9 +150,9 @@ const OPTIONS: OptionSpecs = {
 
 /** `lightbench report [--results DIR] [--out DIR] [--base PATH] [--serve [--port N]]` */
 export async function main(argv: string[]): Promise<number> {
-  const { options } = parseCommandArguments('report', argv, OPTIONS);
+  const { options } = parseCommandArguments('report', argv, REPORT_OPTIONS);
   if (options.help) {
-    process.stdout.write(`usage: lightbench report [options]\n\nBuilds the static report site from results files.\n\noptions:\n${formatOptionsHelp(OPTIONS)}\n`);
+    process.stdout.write(`usage: lightbench report [options]\n\nBuilds the static report site from results files.\n\noptions:\n${formatOptionsHelp(REPORT_OPTIONS)}\n`);
     return 0;
   }
   const detailRuns = integerOption('report', 'detail-runs', options['detail-runs'] as string | undefined, 0);

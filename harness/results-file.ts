@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -85,14 +86,23 @@ export function parseRunResult(data: unknown, source: string): RunResult {
 }
 
 /**
- * Reads every `*.json` in `dir` (not recursively, in name order). Files that fail are collected with
- * their error so one bad file does not hide the others; a runId seen twice is an error on the later file.
+ * Reads every results file of a folder, in name order: its `*.json` files, and, when it is a results store
+ * (one sub-folder per machine, each with a `machine.json`), the runs in each machine folder. Files that fail
+ * are collected with their error so one bad file does not hide the others; a runId seen twice is an error on
+ * the later file.
  */
 export async function readResultsDir(dir: string): Promise<{ runs: LoadedRun[]; errors: ResultsFileProblem[] }> {
   let names: string[];
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    names = entries.filter((e) => e.isFile() && e.name.endsWith('.json') && !e.name.startsWith('.')).map((e) => e.name);
+    const jsonIn = async (sub: string) =>
+      (await readdir(join(dir, sub), { withFileTypes: true }))
+        .filter((e) => e.isFile() && e.name.endsWith('.json') && !e.name.startsWith('.') && !(sub && e.name === 'machine.json'))
+        .map((e) => (sub ? join(sub, e.name) : e.name));
+    names = await jsonIn('');
+    for (const entry of entries) {
+      if (entry.isDirectory() && existsSync(join(dir, entry.name, 'machine.json'))) names.push(...(await jsonIn(entry.name)));
+    }
   } catch (error) {
     throw new HarnessError('results-dir', `${dir}: cannot read results directory: ${(error as Error).message}`, { cause: error });
   }

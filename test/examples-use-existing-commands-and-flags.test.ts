@@ -76,19 +76,12 @@ async function commandTable(): Promise<string[]> {
   return [...block.matchAll(/^\s{2}([a-z][a-z-]*):\s*\{/gm)].map((m) => m[1]!);
 }
 
-/**
- * A command's option specs: its exported `<COMMAND>_OPTIONS`; for a command module that keeps them
- * private, the keys of its `OPTIONS: OptionSpecs = { … }` literal.
- */
+/** A command's option specs: every command module exports them as `<COMMAND>_OPTIONS`. */
 async function optionNames(command: string): Promise<string[]> {
-  const path = `${root}harness/command-${command}.ts`;
-  const module = (await import(path)) as Record<string, unknown>;
+  const module = (await import(`${root}harness/command-${command}.ts`)) as Record<string, unknown>;
   const exported = module[`${command.toUpperCase().replace(/-/g, '_')}_OPTIONS`] as OptionSpecs | undefined;
-  if (exported) return Object.keys(exported);
-  const source = await readFile(path, 'utf8');
-  const block = /OPTIONS:\s*OptionSpecs\s*=\s*\{([\s\S]*?)\n\};/.exec(source)?.[1];
-  if (!block) throw new Error(`harness/command-${command}.ts exports no ${command.toUpperCase()}_OPTIONS and has no OPTIONS literal`);
-  return [...block.matchAll(/^\s{2}'?([a-z][a-z-]*)'?:\s*\{/gm)].map((m) => m[1]!);
+  if (!exported) throw new Error(`harness/command-${command}.ts exports no ${command.toUpperCase()}_OPTIONS`);
+  return Object.keys(exported);
 }
 
 async function exampleInvocations(): Promise<Invocation[]> {
