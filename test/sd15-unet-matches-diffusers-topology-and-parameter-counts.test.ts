@@ -160,10 +160,13 @@ describe('sd15 UNet graph against diffusers UNetMotionModel', () => {
     expect(model.opsetImport!.map((o) => ({ domain: o.domain ?? '', version: Number(o.version) }))).toEqual([{ domain: '', version: 17 }]);
     const sd15Ops = new Set(full.opTypes());
     expect([...sd15Ops].filter((op) => !tinyGraph.opTypes().includes(op))).toEqual([]);
-    // LayerNormalization needs opset ≥ 17; ReduceMean with an `axes` attribute and Split with sizes as an input need exactly 13–17.
+    // LayerNormalization needs opset ≥ 17; ReduceSumSquare with an `axes` attribute, ReduceSum and Split with axes/sizes
+    // as inputs need exactly 13–17.
     expect(sd15Ops.has('LayerNormalization')).toBe(true);
-    const reduceMean = model.graph!.node!.find((node) => node.opType === 'ReduceMean')!;
-    expect(reduceMean.attribute!.map((a) => a.name)).toContain('axes');
+    const reduceSumSquare = model.graph!.node!.find((node) => node.opType === 'ReduceSumSquare')!;
+    expect(reduceSumSquare.attribute!.map((a) => a.name)).toContain('axes');
+    const reduceSum = model.graph!.node!.find((node) => node.opType === 'ReduceSum')!;
+    expect(reduceSum.input).toHaveLength(2);
     const splitNode = model.graph!.node!.find((node) => node.opType === 'Split')!;
     expect(splitNode.input).toHaveLength(2);
   });
