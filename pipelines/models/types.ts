@@ -72,3 +72,146 @@ export const UNET_IO = {
 /** Tensor names of the text encoder and VAE decoder graphs. */
 export const TEXT_IO = { ids: 'input_ids', hidden: 'last_hidden_state' } as const;
 export const VAE_IO = { latents: 'latents', frames: 'frames' } as const;
+
+// User models: a manifest (JSON or YAML) describes a pipeline of the user's ONNX files; see model-manifest.ts.
+
+/** Sample layout of a video UNet: [batch, channels, frames, h, w] (diffusers' UNetMotionModel) or [batch, frames, channels, h, w] (SVD's UNetSpatioTemporalConditionModel). */
+export type SampleLayout = 'BCFHW' | 'BFCHW';
+
+/** Batch of the UNet's encoder_hidden_states: one row per video (SVD repeats it inside) or one per frame (AnimateDiff's pipeline repeats it). */
+export type ContextBatch = 'per-video' | 'per-frame';
+
+/** One ONNX file of a manifest: its path (relative to the manifest) and its tensor names by role. */
+export interface ManifestComponent<Inputs extends string, Outputs extends string> {
+  file: string;
+  inputs: Record<Inputs, string>;
+  outputs: Record<Outputs, string>;
+}
+
+/** A DeepCache cut point: the tensor that is the up-path feature entering the up layer paired with down layer `branch`. */
+export interface ManifestCutPoint {
+  branch: number;
+  tensor: string;
+}
+
+/** The manifest's UNet: roles sample, timestep, encoderHiddenStates (and addedTimeIds for image-to-video), noisePred. */
+export interface ManifestUnet extends ManifestComponent<'sample' | 'timestep' | 'encoderHiddenStates', 'noisePred'> {
+  inputs: { sample: string; timestep: string; encoderHiddenStates: string; addedTimeIds?: string };
+  sampleLayout: SampleLayout;
+  contextBatch: ContextBatch;
+  deepCache?: { cutPoints: ManifestCutPoint[] };
+}
+
+/** The manifest's VAE decoder; `framesPerCall` is fixed by graphs with a static batch (SVD's temporal decoder), null when dynamic. */
+export interface ManifestVaeDecoder extends ManifestComponent<'latents', 'sample'> {
+  framesPerCall?: number | null;
+}
+
+/** Latent video dimensions and the VAE's scaling factor (latents are divided by it before decoding). */
+export interface ManifestLatent {
+  channels: number;
+  height: number;
+  width: number;
+  frames: number;
+  scalingFactor: number;
+}
+
+/** What both manifest kinds share. */
+export interface ModelManifestBase {
+  manifestVersion: 1;
+  name: string;
+  description?: string;
+  unet: ManifestUnet;
+  vaeDecoder: ManifestVaeDecoder;
+  latent: ManifestLatent;
+  /** lightbench's scheduler config (parseSchedulerConfig). */
+  scheduler: import('../schedulers/types.ts').SchedulerConfig;
+  /** The diffusers scheduler the model was made for, as exported; informational where lightbench's scheduler differs. */
+  sourceScheduler?: { className: string; config: Record<string, unknown> };
+  guidanceScale: number;
+  defaultSteps?: number;
+}
+
+/** A text-to-video manifest (AnimateDiff): text encoder input_ids → hidden states. */
+export interface TextToVideoManifest extends ModelManifestBase {
+  kind: 'text-to-video';
+  textEncoder: ManifestComponent<'inputIds', 'hiddenStates'>;
+}
+
+/** An image-to-video manifest (Stable Video Diffusion): image encoder, VAE encoder and per-frame guidance. */
+export interface ImageToVideoManifest extends ModelManifestBase {
+  kind: 'image-to-video';
+  imageEncoder: ManifestComponent<'pixelValues', 'imageEmbeds'>;
+  vaeEncoder: ManifestComponent<'sample', 'latents'>;
+  /** Guidance grows linearly over frames from guidanceScale to this (SVD); absent means constant. */
+  maxGuidanceScale?: number;
+  /** SVD's micro-conditioning: added_time_ids = [fps − 1, motionBucketId, noiseAugStrength], as diffusers computes them. */
+  conditioning: { fps: number; motionBucketId: number; noiseAugStrength: number };
+}
+
+/** A model manifest file's contents. */
+export type ModelManifest = TextToVideoManifest | ImageToVideoManifest;
+
+/** A tensor of a user model as its file states it: name, element type, shape (numbers, symbolic names, or null for unknown). */
+export interface UserModelTensor {
+  name: string;
+  elementType: string;
+  shape: (number | string | null)[] | null;
+}
+
+/** One validated ONNX file of a user model: absolute path, tensors by role, and the files it needs. */
+export interface UserModelComponent<Inputs extends string, Outputs extends string> {
+  path: string;
+  inputs: Record<Inputs, UserModelTensor>;
+  outputs: Record<Outputs, UserModelTensor>;
+  /** External data files, relative to the model's folder. */
+  externalData: string[];
+  irVersion: number;
+  opset: number | null;
+}
+
+/** A DeepCache cut point checked against the UNet graph, with the feature's shape where the graph states it. */
+export interface UserModelCutPoint {
+  branch: number;
+  tensor: UserModelTensor;
+}
+
+/** The validated UNet of a user model. */
+export interface UserModelUnet extends UserModelComponent<'sample' | 'timestep' | 'encoderHiddenStates', 'noisePred'> {
+  inputs: Record<'sample' | 'timestep' | 'encoderHiddenStates', UserModelTensor> & { addedTimeIds?: UserModelTensor };
+  sampleLayout: SampleLayout;
+  contextBatch: ContextBatch;
+  cutPoints: UserModelCutPoint[];
+}
+
+/** What both kinds of validated user model share: everything a pipeline needs to run the files. */
+export interface UserModelSourceBase {
+  manifestPath: string;
+  name: string;
+  description: string | null;
+  unet: UserModelUnet;
+  vaeDecoder: UserModelComponent<'latents', 'sample'> & { framesPerCall: number | null };
+  latent: ManifestLatent;
+  scheduler: import('../schedulers/types.ts').SchedulerConfig;
+  sourceScheduler: { className: string; config: Record<string, unknown> } | null;
+  guidanceScale: number;
+  defaultSteps: number | null;
+}
+
+/** A validated text-to-video user model. */
+export interface UserTextToVideoSource extends UserModelSourceBase {
+  kind: 'text-to-video';
+  textEncoder: UserModelComponent<'inputIds', 'hiddenStates'>;
+}
+
+/** A validated image-to-video user model. */
+export interface UserImageToVideoSource extends UserModelSourceBase {
+  kind: 'image-to-video';
+  imageEncoder: UserModelComponent<'pixelValues', 'imageEmbeds'>;
+  vaeEncoder: UserModelComponent<'sample', 'latents'>;
+  maxGuidanceScale: number | null;
+  conditioning: { fps: number; motionBucketId: number; noiseAugStrength: number };
+}
+
+/** A user model as loadModelManifest returns it, files and tensor names checked against the graphs. */
+export type UserModelSource = UserTextToVideoSource | UserImageToVideoSource;

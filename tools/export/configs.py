@@ -139,12 +139,12 @@ ANIMATEDIFF_DDIM = {
 
 TINY_SVD = {
     "unet": {
-        "block_out_channels": [32, 64],
+        "block_out_channels": [32, 32],
         "down_block_types": ["CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"],
         "up_block_types": ["UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"],
         "layers_per_block": 2,
         "cross_attention_dim": 32,
-        "num_attention_heads": [2, 4],
+        "num_attention_heads": [2, 2],
         "addition_time_embed_dim": 8,
         "projection_class_embeddings_input_dim": 24,
         "in_channels": 8,
@@ -166,7 +166,7 @@ TINY_SVD = {
         "in_channels": 3,
         "out_channels": 3,
         "down_block_types": ["DownEncoderBlock2D", "DownEncoderBlock2D"],
-        "block_out_channels": [32, 64],
+        "block_out_channels": [32, 32],
         "layers_per_block": 1,
         "latent_channels": 4,
         "sample_size": 32,

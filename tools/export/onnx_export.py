@@ -37,7 +37,8 @@ def export(model, call, args, path, input_names, output_names, exporter="dynamo"
                 dynamo=True,
                 input_names=input_names,
                 output_names=output_names,
-                dynamic_shapes=dynamic_shapes,
+                # forward(*args): the inputs are one tuple, so the shapes nest one level deeper.
+                dynamic_shapes=(dynamic_shapes,) if dynamic_shapes else None,
                 opset_version=opset,
                 optimize=True,
                 verbose=False,
@@ -58,9 +59,10 @@ def export(model, call, args, path, input_names, output_names, exporter="dynamo"
 
 
 def tidy(path):
-    """Drops bulky node metadata and writes every initializer to one external data file beside the model."""
+    """Drops bulky node metadata. Only the graph is rewritten: the weights stay in the external data file the
+    exporter wrote beside it (`<file>.data`), so a multi-GB model is never loaded whole."""
     path = Path(path)
-    model = onnx.load(str(path), load_external_data=True)
+    model = onnx.load(str(path), load_external_data=False)
     for node in model.graph.node:
         kept = [p for p in node.metadata_props if p.key in KEPT_METADATA]
         del node.metadata_props[:]
@@ -69,10 +71,7 @@ def tidy(path):
         del info.metadata_props[:]
     for tensor in model.graph.initializer:
         del tensor.metadata_props[:]
-    data_name = f"{path.name}.data"
-    for stale in path.parent.glob(f"{path.name}*.data"):
-        stale.unlink()
-    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True, location=data_name, size_threshold=1024)
+    onnx.save_model(model, str(path))
     onnx.checker.check_model(str(path))
     opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
     return model.ir_version, opset
@@ -106,7 +105,8 @@ def up_block_concats(path):
         if node.op_type != "Concat":
             continue
         scopes = name_scopes(node)
-        block_scope = scopes[-2] if len(scopes) >= 2 else ""
+        # dynamo: the module scope list; TorchScript: the scope is in the node name, "/model/up_blocks.0/Concat_1".
+        block_scope = scopes[-2] if len(scopes) >= 2 else ".".join(node.name.strip("/").split("/")[:-1])
         match = UP_BLOCK_SCOPE.search(block_scope)
         if not match:
             continue

@@ -5,6 +5,7 @@ DeepCache's own helper (`DeepCache.DeepCacheSDHelper`). Besides the final frames
 the first call of every component is recorded (inputs and output), so each exported graph can be checked alone.
 """
 
+import PIL.Image
 import torch
 from diffusers import AnimateDiffPipeline, DDIMScheduler, EulerDiscreteScheduler, StableVideoDiffusionPipeline
 from transformers import CLIPImageProcessor
@@ -136,19 +137,21 @@ def record_svd(models, config, folder, seed, deepcache_branch):
     pipe.set_progress_bar_config(disable=True)
     store = TensorStore(folder)
     generator = torch.Generator().manual_seed(seed)
-    image = torch.rand((1, 3, p["height"], p["width"]), generator=generator)
+    # A PIL image, as users pass it: the pipeline then resizes it to 224×224 (antialiased) for the CLIP encoder.
+    pixels = torch.randint(0, 256, (p["height"], p["width"], 3), generator=generator, dtype=torch.uint8)
+    image = torch.from_numpy(pixels.numpy().astype("float32") / 255).permute(2, 0, 1)[None]
     scale = 2 ** (len(config["vae"]["block_out_channels"]) - 1)
     noise = torch.randn((1, p["frames"], 4, p["height"] // scale, p["width"] // scale), generator=generator)
     # The pipeline draws its noise augmentation of the conditioning image from the generator it is given, first.
     aug_seed = seed + 7
     aug_noise = torch.randn((1, 3, p["height"], p["width"]), generator=torch.Generator().manual_seed(aug_seed))
-    store.put("image", image, "conditioning image in [0, 1], [1, 3, H, W]")
+    store.put("image", image, "conditioning image in [0, 1] (8-bit values / 255), [1, 3, H, W]")
     store.put("initial_noise", noise, "unit Gaussian latents [batch, frames, channels, h, w]; the pipeline multiplies by init_noise_sigma")
     store.put("noise_augmentation", aug_noise, "the Gaussian the pipeline adds (× noise_aug_strength) to the image in [-1, 1]")
 
     def call_args():
         return dict(
-            image=image.clone(), height=p["height"], width=p["width"], num_frames=p["frames"], num_inference_steps=STEPS,
+            image=PIL.Image.fromarray(pixels.numpy()), height=p["height"], width=p["width"], num_frames=p["frames"], num_inference_steps=STEPS,
             min_guidance_scale=p["min_guidance_scale"], max_guidance_scale=p["max_guidance_scale"], fps=p["fps"],
             motion_bucket_id=p["motion_bucket_id"], noise_aug_strength=p["noise_aug_strength"], decode_chunk_size=p["frames"],
             generator=torch.Generator().manual_seed(aug_seed), latents=noise.clone(),

@@ -1,0 +1,252 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { HarnessError } from '../harness-error.ts';
+import type { OnnxModel, TensorSignature } from '../onnx/model-file.ts';
+import { closestNames, defaultOpset, externalDataFiles, graphInputs, graphOutputs, nodeOutputNames, readOnnxModel, statedSignatures } from '../onnx/model-file.ts';
+import { findSkipConnections } from '../onnx/skip-connections.ts';
+import { parseSchedulerConfig } from '../schedulers/scheduler-config.ts';
+import { checkImageToVideoShapes, checkTextToVideoShapes } from './model-manifest-shapes.ts';
+import type { ManifestComponent, ModelManifest, UserModelComponent, UserModelCutPoint, UserModelSource, UserModelTensor } from './types.ts';
+
+const tensorName = z.string().min(1).describe('a tensor name in the ONNX graph');
+const onnxFile = z.string().min(1).describe('path of the ONNX file, relative to the manifest');
+const component = <I extends string, O extends string>(inputs: readonly I[], outputs: readonly O[], description: string) =>
+  z
+    .strictObject({
+      file: onnxFile,
+      inputs: z.strictObject(Object.fromEntries(inputs.map((role) => [role, tensorName])) as Record<I, typeof tensorName>),
+      outputs: z.strictObject(Object.fromEntries(outputs.map((role) => [role, tensorName])) as Record<O, typeof tensorName>),
+    })
+    .describe(description);
+
+const unet = component(['sample', 'timestep', 'encoderHiddenStates'], ['noisePred'], 'the denoising UNet').extend({
+  inputs: z.strictObject({
+    sample: tensorName,
+    timestep: tensorName,
+    encoderHiddenStates: tensorName,
+    addedTimeIds: tensorName.optional().describe('image-to-video (SVD): [batch, 3] micro-conditioning'),
+  }),
+  sampleLayout: z.enum(['BCFHW', 'BFCHW']).describe("BCFHW: [batch, channels, frames, h, w] as diffusers' UNetMotionModel; BFCHW: [batch, frames, channels, h, w] as SVD's UNetSpatioTemporalConditionModel"),
+  contextBatch: z.enum(['per-video', 'per-frame']).describe('per-frame: encoder_hidden_states has batch·frames rows (AnimateDiff); per-video: batch rows (SVD)'),
+  deepCache: z
+    .strictObject({
+      cutPoints: z
+        .array(z.strictObject({ branch: z.number().int().min(0).describe('index of the down layer whose skip the up layer consumes'), tensor: tensorName.describe('the up-path feature entering that up layer') }))
+        .describe('`lightbench models inspect unet.onnx` lists the candidates'),
+    })
+    .optional(),
+});
+
+const common = {
+  $schema: z.string().optional(),
+  manifestVersion: z.literal(1),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  unet,
+  vaeDecoder: component(['latents'], ['sample'], 'the VAE decoder: latents [frames, channels, h, w] → frames [frames, 3, H, W]').extend({
+    framesPerCall: z.number().int().min(1).nullable().optional().describe('frames one call decodes when the graph fixes its batch; null or absent when dynamic'),
+  }),
+  latent: z.strictObject({
+    channels: z.number().int().min(1),
+    height: z.number().int().min(1),
+    width: z.number().int().min(1),
+    frames: z.number().int().min(1),
+    scalingFactor: z.number().gt(0).describe('latents are divided by it before decoding'),
+  }),
+  scheduler: z.record(z.string(), z.unknown()).describe("lightbench's scheduler config: kind, numTrainTimesteps, betaStart, betaEnd, betaSchedule, timestepSpacing, stepsOffset, predictionType, clipSample, setAlphaToOne, eta"),
+  sourceScheduler: z.strictObject({ className: z.string(), config: z.record(z.string(), z.unknown()) }).optional().describe('the diffusers scheduler the model was made for, as exported'),
+  guidanceScale: z.number().min(0),
+  defaultSteps: z.number().int().min(1).optional(),
+};
+
+/** A model manifest as written by a user (JSON or YAML). */
+export const ModelManifestSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ ...common, kind: z.literal('text-to-video'), textEncoder: component(['inputIds'], ['hiddenStates'], 'the text encoder: token ids [1, length] → hidden states [1, length, width]') }),
+  z.strictObject({
+    ...common,
+    kind: z.literal('image-to-video'),
+    imageEncoder: component(['pixelValues'], ['imageEmbeds'], 'the image encoder: pixels [1, 3, S, S] → embeddings [1, width]'),
+    vaeEncoder: component(['sample'], ['latents'], 'the VAE encoder: image [1, 3, H, W] in [-1, 1] → latents [1, channels, h, w] (the distribution mode)'),
+    maxGuidanceScale: z.number().min(0).optional().describe('guidance grows linearly over frames from guidanceScale to this (SVD)'),
+    conditioning: z.strictObject({ fps: z.number(), motionBucketId: z.number(), noiseAugStrength: z.number().min(0) }).describe('added_time_ids = [fps − 1, motionBucketId, noiseAugStrength]'),
+  }),
+]);
+
+// The zod schema and the public types describe one format; this fails to compile when they drift apart.
+type WithoutScheduler<T> = T extends unknown ? Omit<T, 'scheduler'> : never;
+const schemaMatchesTypes = (parsed: z.infer<typeof ModelManifestSchema>): WithoutScheduler<ModelManifest> => parsed;
+void schemaMatchesTypes;
+
+/** Where the committed JSON Schema of model manifests lives. */
+export const MODEL_MANIFEST_JSON_SCHEMA_PATH = fileURLToPath(new URL('../../schemas/model-manifest.schema.json', import.meta.url));
+
+/** The exact text of the committed manifest schema file. */
+export function modelManifestJsonSchemaText(): string {
+  const { $schema, ...rest } = z.toJSONSchema(ModelManifestSchema, { target: 'draft-2020-12', io: 'input' });
+  return `${JSON.stringify({ $schema, title: 'lightbench model manifest', description: "A pipeline of the user's ONNX files: components, tensor names by role, latent dimensions, scheduler and DeepCache cut points.", ...rest }, null, 2)}\n`;
+}
+
+function given(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+/** Validates a manifest's structure (no files are read); `source` names it in errors. */
+export function parseModelManifest(input: unknown, source: string): ModelManifest {
+  const result = ModelManifestSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const field = issue.path.join('.') || '(manifest)';
+      const value = given(input, issue.path);
+      return value === undefined ? `${field}: ${issue.message}` : `${field}: ${issue.message} (got ${JSON.stringify(value)})`;
+    });
+    throw new HarnessError('bad-model-manifest', `${source}: ${problems.join('; ')}`);
+  }
+  let scheduler;
+  try {
+    scheduler = parseSchedulerConfig(result.data.scheduler);
+  } catch (error) {
+    throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${(error as Error).message}`);
+  }
+  const { $schema: _ignored, ...manifest } = result.data;
+  return { ...manifest, scheduler } as ModelManifest;
+}
+
+async function readManifestFile(path: string): Promise<unknown> {
+  if (!existsSync(path)) throw new HarnessError('model-not-found', `model manifest not found: ${path}`);
+  const text = await readFile(path, 'utf8');
+  const yaml = ['.yaml', '.yml'].includes(extname(path).toLowerCase());
+  try {
+    return yaml ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new HarnessError('bad-model-manifest', `${path}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+}
+
+const toTensor = (s: TensorSignature): UserModelTensor => ({ name: s.name, elementType: s.elementType, shape: s.shape });
+
+/** Opens one component's ONNX file and resolves its role names against the graph's inputs and outputs. */
+async function resolveComponent<I extends string, O extends string>(
+  source: string,
+  field: string,
+  spec: Omit<ManifestComponent<I, O>, 'inputs'> & { inputs: Partial<Record<I, string>> },
+): Promise<{ component: UserModelComponent<I, O>; model: OnnxModel }> {
+  const path = resolve(dirname(source), spec.file);
+  if (!existsSync(path)) throw new HarnessError('model-not-found', `${source}: ${field}.file "${spec.file}" not found (looked for ${path})`);
+  const model = await readOnnxModel(path);
+  const externalData = externalDataFiles(model);
+  for (const file of externalData) {
+    if (!existsSync(join(dirname(path), file))) throw new HarnessError('model-not-found', `${source}: ${field}: external data file "${file}" of ${spec.file} not found beside it`);
+  }
+  const pick = <R extends string>(side: 'inputs' | 'outputs', roles: Partial<Record<R, string>>, available: TensorSignature[]) => {
+    const byName = new Map(available.map((t) => [t.name, t]));
+    const picked = {} as Record<R, UserModelTensor>;
+    for (const [role, name] of Object.entries(roles) as [R, string | undefined][]) {
+      if (name === undefined) continue;
+      const tensor = byName.get(name);
+      if (!tensor) {
+        const names = [...byName.keys()];
+        throw new HarnessError(
+          'unknown-tensor',
+          `${source}: ${field}.${side}.${role} is "${name}", but ${spec.file} has no ${side === 'inputs' ? 'input' : 'output'} of that name; its ${side}: ${names.join(', ')} (closest: ${closestNames(name, names, 3).join(', ')})`,
+        );
+      }
+      picked[role] = toTensor(tensor);
+    }
+    return picked;
+  };
+  return {
+    model,
+    component: {
+      path,
+      inputs: pick('inputs', spec.inputs, graphInputs(model)),
+      outputs: pick('outputs', spec.outputs, graphOutputs(model)),
+      externalData,
+      irVersion: Number(model.irVersion ?? 0),
+      opset: defaultOpset(model),
+    },
+  };
+}
+
+/** Checks the cut points against the UNet graph: each tensor exists, is a 4-D feature, and pairs with its branch. */
+function resolveCutPoints(source: string, manifest: ModelManifest, model: OnnxModel): UserModelCutPoint[] {
+  const points = manifest.unet.deepCache?.cutPoints ?? [];
+  const produced = nodeOutputNames(model);
+  const stated = statedSignatures(model);
+  const detected = new Map(findSkipConnections(model).map((c) => [c.cutTensor, c]));
+  const seen = new Set<number>();
+  return points.map((point, i) => {
+    const field = `unet.deepCache.cutPoints.${i}`;
+    if (seen.has(point.branch)) throw new HarnessError('bad-model-manifest', `${source}: ${field}: branch ${point.branch} is listed twice`);
+    seen.add(point.branch);
+    if (!produced.has(point.tensor)) {
+      throw new HarnessError('unknown-tensor', `${source}: ${field}.tensor is "${point.tensor}", which no node of ${manifest.unet.file} produces (closest: ${closestNames(point.tensor, produced, 5).join(', ')})`);
+    }
+    const signature = stated.get(point.tensor);
+    if (signature?.shape && signature.shape.length !== 4) {
+      throw new HarnessError('shape-mismatch', `${source}: ${field}.tensor "${point.tensor}" has rank ${signature.shape.length} ([${signature.shape.join(', ')}]); a UNet feature is [batch·frames, channels, h, w], rank 4`);
+    }
+    const candidate = detected.get(point.tensor);
+    if (candidate && candidate.branch !== point.branch) {
+      const actual = candidate.branch === null ? `the ${candidate.skipKind} skip, which is no branch` : `branch ${candidate.branch}`;
+      throw new HarnessError('bad-cut-point', `${source}: ${field}: "${point.tensor}" enters ${candidate.label}, which consumes ${actual}, not branch ${point.branch}`);
+    }
+    return { branch: point.branch, tensor: signature ? toTensor(signature) : { name: point.tensor, elementType: 'unknown', shape: null } };
+  });
+}
+
+/**
+ * Reads a manifest (JSON, or YAML by extension), validates it, opens every ONNX file it names (graphs only:
+ * external weight data is checked to exist, not read) and checks each role's tensor name, rank and the dimensions
+ * the manifest fixes. Every problem is a HarnessError naming the field, the file and the value.
+ */
+export async function loadModelManifest(manifestPath: string): Promise<UserModelSource> {
+  const source = resolve(manifestPath);
+  const manifest = parseModelManifest(await readManifestFile(source), source);
+  const unet = await resolveComponent(source, 'unet', manifest.unet);
+  const vaeDecoder = await resolveComponent(source, 'vaeDecoder', manifest.vaeDecoder);
+  const base = {
+    manifestPath: source,
+    name: manifest.name,
+    description: manifest.description ?? null,
+    unet: {
+      ...unet.component,
+      inputs: unet.component.inputs as UserModelSource['unet']['inputs'],
+      sampleLayout: manifest.unet.sampleLayout,
+      contextBatch: manifest.unet.contextBatch,
+      cutPoints: resolveCutPoints(source, manifest, unet.model),
+    },
+    vaeDecoder: { ...vaeDecoder.component, framesPerCall: manifest.vaeDecoder.framesPerCall ?? null },
+    latent: manifest.latent,
+    scheduler: manifest.scheduler,
+    sourceScheduler: manifest.sourceScheduler ?? null,
+    guidanceScale: manifest.guidanceScale,
+    defaultSteps: manifest.defaultSteps ?? null,
+  };
+  if (manifest.kind === 'text-to-video') {
+    const textEncoder = await resolveComponent(source, 'textEncoder', manifest.textEncoder);
+    const model: UserModelSource = { ...base, kind: 'text-to-video', textEncoder: textEncoder.component };
+    checkTextToVideoShapes(source, model);
+    return model;
+  }
+  if (!manifest.unet.inputs.addedTimeIds) {
+    throw new HarnessError('bad-model-manifest', `${source}: unet.inputs.addedTimeIds: required for an image-to-video UNet (SVD's micro-conditioning)`);
+  }
+  const imageEncoder = await resolveComponent(source, 'imageEncoder', manifest.imageEncoder);
+  const vaeEncoder = await resolveComponent(source, 'vaeEncoder', manifest.vaeEncoder);
+  const model: UserModelSource = {
+    ...base,
+    kind: 'image-to-video',
+    imageEncoder: imageEncoder.component,
+    vaeEncoder: vaeEncoder.component,
+    maxGuidanceScale: manifest.maxGuidanceScale ?? null,
+    conditioning: manifest.conditioning,
+  };
+  checkImageToVideoShapes(source, model);
+  return model;
+}
