@@ -1,11 +1,16 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resolveDevice } from '../harness/resolve-device.ts';
 import { webgpuSkipReason } from './fixtures/software-vulkan.ts';
 
-const noCudaLibraries = () => mkdtempSync(join(tmpdir(), 'lightbench-no-cuda-'));
+const emptyDirs: string[] = [];
+const noCudaLibraries = () => {
+  emptyDirs.push(mkdtempSync(join(tmpdir(), 'lightbench-no-cuda-')));
+  return emptyDirs.at(-1)!;
+};
+afterAll(() => emptyDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe('--device auto', () => {
   it('falls back to cpu and says why neither GPU provider was taken', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ describe('an explicitly requested GPU provider that cannot start', () => {
     expect(result.stderr).toMatch(/libvulkan1/);
     expect(result.stderr).toMatch(/apt-get install -y -t bookworm-backports mesa-vulkan-drivers/);
     expect(readdirSync(out)).toEqual([]);
+    rmSync(out, { recursive: true, force: true });
   });
 
   it('--device cuda without the CUDA provider libraries names them and the command that fetches them', async () => {
@@ -31,5 +32,6 @@ describe('an explicitly requested GPU provider that cannot start', () => {
     expect(failure).toMatchObject({ name: 'HarnessError', code: 'provider-unavailable' });
     expect((failure as Error).message).toContain(`libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so are not in ${emptyLibraryDir}`);
     expect((failure as Error).message).toContain('ONNXRUNTIME_NODE_INSTALL=1 npm rebuild onnxruntime-node');
+    rmSync(emptyLibraryDir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../pipelines/onnx/graph-builder.ts';
 import { createSession, floatTensor, readFloat, releaseTensor, tensorLocation } from '../pipelines/ort-backend.ts';
@@ -37,6 +37,7 @@ describe.skipIf(skip !== null)(`a WebGPU output kept on the device${skip ? ` (sk
     } finally {
       await onDevice.release();
       await toHost.release();
+      rmSync(dirname(path), { recursive: true, force: true });
     }
   });
 });
