@@ -1,6 +1,8 @@
+import { fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GraphBuilder } from '../pipelines/onnx/graph-builder.ts';
 import { matmul } from '../pipelines/onnx/ops.ts';
 import { createSession, floatTensor } from '../pipelines/ort-backend.ts';
@@ -44,4 +46,25 @@ export async function calibrateMatmul(provider: ExecutionProviderName, session: 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The calibration in a short-lived child process; null (with the reason left out of results) if it fails. */
+export async function calibrateMatmulInChild(provider: ExecutionProviderName, session: SessionSettings, env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000): Promise<MatmulCalibration | null> {
+  const child = fork(fileURLToPath(new URL('./matmul-calibration-child.ts', import.meta.url)), [], { execArgv: ['--import', import.meta.resolve('tsx')], env, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let answer: MatmulCalibration | null = null;
+    child.on('message', (message: { status: string; result?: MatmulCalibration }) => {
+      if (message.status === 'ok' && message.result) answer = message.result;
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
+    child.send({ provider, session });
+  });
 }

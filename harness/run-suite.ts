@@ -10,14 +10,14 @@ import type { FrameStack } from './frame-images.ts';
 import { contactSheetPng, differenceHeatmapPng, framePng, writePng } from './frame-images.ts';
 import { startGpuSampler } from './gpu-memory-sampler.ts';
 import { summariseProfile } from './profile-summary.ts';
-import { resolveDevice } from './resolve-device.ts';
+import { providerChildEnv, resolveDevice } from './resolve-device.ts';
 import { writeResultsFile } from './results-file.ts';
 import type { RunResult, VariantResult, VariantSpec } from './results-schema.ts';
 import { toFidelity } from './results-schema.ts';
 import { runVariantInChild } from './run-variant.ts';
 import type { VariantRunOutcome } from './run-variant.ts';
 import type { PlannedSuite } from './suite-config.ts';
-import { calibrateMatmul } from './matmul-calibration.ts';
+import { calibrateMatmulInChild } from './matmul-calibration.ts';
 import { collectSystemInfo, findOnPath } from './system-info.ts';
 import type { GpuSampler } from './types.ts';
 import type { WorkerMessage } from './worker-protocol.ts';
@@ -68,7 +68,6 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
   const runId = newRunId(suite.name, startedAt);
   const resultsPath = join(outDir, `${runId}.json`);
   const previewDir = join(outDir, runId);
-  const workDir = await mkdtemp(join(tmpdir(), 'lightbench-'));
   const system = await collectSystemInfo(options.nvidiaSmi ? { nvidiaSmi: options.nvidiaSmi } : {});
   const device = await resolveDevice(suite.device);
 
@@ -83,7 +82,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
     }
   }
   // Before any child starts, so the calibration competes with nothing the run measures.
-  const calibration = await calibrateMatmul(device.provider, suite.session).catch(() => null);
+  const calibration = await calibrateMatmulInChild(device.provider, suite.session, { ...process.env, ...providerChildEnv(device.provider, process.env) });
   const gpus = system.gpus.status === 'ok' ? system.gpus.gpus : [];
   const gpuNames = Object.fromEntries(gpus.map((g) => [g.uuid, g.name]));
 
@@ -110,6 +109,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
   });
 
   const baselineFrames = new Map<string, FrameStack>();
+  const workDir = await mkdtemp(join(tmpdir(), 'lightbench-'));
   try {
     for (const [index, pair] of planned.pairs.entries()) {
       options.progress?.variantStart(pair.model, pair.spec.name, index, planned.pairs.length);

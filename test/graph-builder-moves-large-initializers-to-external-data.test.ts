@@ -48,7 +48,8 @@ describe('external initializer data', () => {
     expect(external.externalData!.fileName).toBe('external-net.onnx.data');
     // The data file holds exactly the weights, back to back.
     const weightBytes = builder.weightNames().reduce((s, name) => s + builder.weightData(name)!.byteLength, 0);
-    expect(external.externalData!.bytes.byteLength).toBe(weightBytes);
+    expect(external.externalData!.byteLength).toBe(weightBytes);
+    expect(Buffer.concat(external.externalData!.chunks).byteLength).toBe(weightBytes);
     expect(external.parameterCount * 4).toBe(weightBytes);
     expect(external.modelBytes.byteLength).toBeLessThan(embedded.modelBytes.byteLength - weightBytes + 4096);
 
@@ -61,7 +62,7 @@ describe('external initializer data', () => {
       if (isWeight) {
         const entries = Object.fromEntries(tensor.externalData!.map((e) => [e.key, e.value]));
         expect(entries.location).toBe('external-net.onnx.data');
-        const bytes = external.externalData!.bytes.subarray(Number(entries.offset), Number(entries.offset) + Number(entries.length));
+        const bytes = Buffer.concat(external.externalData!.chunks).subarray(Number(entries.offset), Number(entries.offset) + Number(entries.length));
         expect(Buffer.from(bytes).equals(Buffer.from(builder.weightData(tensor.name!)!.buffer)), tensor.name!).toBe(true);
       }
     }

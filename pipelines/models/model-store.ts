@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GraphBuilder } from '../onnx/graph-builder.ts';
 import { saveOptimizedModel } from '../ort-backend.ts';
@@ -55,7 +54,12 @@ export async function ensureModel(modelDir: string, preset: ModelPreset, spec: M
   const suffix = `.tmp-${process.pid}-${Date.now()}`;
   if (built.externalData) {
     const dataPath = join(modelDir, built.externalData.fileName);
-    await writeFile(dataPath + suffix, built.externalData.bytes);
+    const handle = await open(dataPath + suffix, 'w');
+    try {
+      for (const chunk of built.externalData.chunks) await handle.write(chunk);
+    } finally {
+      await handle.close();
+    }
     await rename(dataPath + suffix, dataPath);
   }
   try {

@@ -265,13 +265,8 @@ export class GraphBuilder {
     });
     const bytes = onnx.ModelProto.encode(model).finish();
     if (!external) return { modelBytes: bytes, externalData: null, parameterCount: this.parameterCount() };
-    const data = new Uint8Array(offset);
-    let at = 0;
-    for (const chunk of chunks) {
-      data.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return { modelBytes: bytes, externalData: { fileName: externalDataFile, bytes: data }, parameterCount: this.parameterCount() };
+    // Kept as the initializers' own buffers: one contiguous copy of a real-size model would not fit a typed array.
+    return { modelBytes: bytes, externalData: { fileName: externalDataFile, chunks, byteLength: offset }, parameterCount: this.parameterCount() };
   }
 }
 

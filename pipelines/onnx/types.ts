@@ -13,6 +13,7 @@ export type AttributeValue = number | string | number[] | { float: number };
 /** An encoded model and, when its weights exceed the protobuf limit, the external data file beside it. */
 export interface BuiltModel {
   modelBytes: Uint8Array;
-  externalData: { fileName: string; bytes: Uint8Array } | null;
+  /** The external data file's contents, in order: the chunks concatenated are the file. */
+  externalData: { fileName: string; chunks: Uint8Array[]; byteLength: number } | null;
   parameterCount: number;
 }
