@@ -22,67 +22,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT = REPO_ROOT / "test" / "fixtures" / "diffusers-unet-motion-sd15-param-counts.json"
 MOTION_MARKER = "motion_modules"
 
-# Stable Diffusion v1-5 unet/config.json (published values).
-SD15_UNET_CONFIG = {
-    "sample_size": 64,
-    "in_channels": 4,
-    "out_channels": 4,
-    "center_input_sample": False,
-    "flip_sin_to_cos": True,
-    "freq_shift": 0,
-    "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
-    "mid_block_type": "UNetMidBlock2DCrossAttn",
-    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
-    "only_cross_attention": False,
-    "block_out_channels": [320, 640, 1280, 1280],
-    "layers_per_block": 2,
-    "downsample_padding": 1,
-    "mid_block_scale_factor": 1,
-    "act_fn": "silu",
-    "norm_num_groups": 32,
-    "norm_eps": 1e-05,
-    "cross_attention_dim": 768,
-    "attention_head_dim": 8,
-}
-
-# guoyww/animatediff-motion-adapter-v1-5-2 config.json (published values).
-MOTION_ADAPTER_V1_5_2_CONFIG = {
-    "block_out_channels": [320, 640, 1280, 1280],
-    "motion_layers_per_block": 2,
-    "motion_mid_block_layers_per_block": 1,
-    "motion_num_attention_heads": 8,
-    "motion_norm_num_groups": 32,
-    "motion_max_seq_length": 32,
-    "use_motion_mid_block": True,
-    "conv_in_channels": None,
-}
-
-# Stable Diffusion v1-5 vae/config.json (published values).
-SD_VAE_CONFIG = {
-    "in_channels": 3,
-    "out_channels": 3,
-    "down_block_types": ["DownEncoderBlock2D"] * 4,
-    "up_block_types": ["UpDecoderBlock2D"] * 4,
-    "block_out_channels": [128, 256, 512, 512],
-    "layers_per_block": 2,
-    "act_fn": "silu",
-    "latent_channels": 4,
-    "norm_num_groups": 32,
-    "sample_size": 512,
-}
-
-# openai/clip-vit-large-patch14 text_config, as Stable Diffusion v1-5's text_encoder/config.json has it.
-CLIP_VIT_L14_TEXT_CONFIG = {
-    "vocab_size": 49408,
-    "hidden_size": 768,
-    "intermediate_size": 3072,
-    "num_hidden_layers": 12,
-    "num_attention_heads": 12,
-    "max_position_embeddings": 77,
-    "hidden_act": "quick_gelu",
-    "layer_norm_eps": 1e-05,
-    "projection_dim": 768,
-}
+# The published configurations live in one place, beside the exporter that builds the same models.
+sys.path.insert(0, str(REPO_ROOT / "tools" / "export"))
+from configs import CLIP_VIT_L14_TEXT as CLIP_VIT_L14_TEXT_CONFIG  # noqa: E402
+from configs import MOTION_ADAPTER_V1_5_2 as MOTION_ADAPTER_V1_5_2_CONFIG  # noqa: E402
+from configs import SD15_UNET as SD15_UNET_CONFIG  # noqa: E402
+from configs import SD_VAE as SD_VAE_CONFIG  # noqa: E402
 
 
 def count(named_parameters):
