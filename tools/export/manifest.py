@@ -52,7 +52,7 @@ def animatediff_manifest(name, config, points, vae_frames_per_call):
     p = config["pipeline"]
     scale = 2 ** (len(config["vae"]["block_out_channels"]) - 1)
     return {
-        "$schema": "https://lightbench.dev/schemas/model-manifest.schema.json",
+        "$schema": None,  # the exporter sets the schema's path relative to the manifest
         "manifestVersion": 1,
         "name": name,
         "description": "AnimateDiff (UNetMotionModel + CLIP text encoder + AutoencoderKL decoder) exported from diffusers with random weights",
@@ -79,7 +79,7 @@ def svd_manifest(name, config, points):
     p = config["pipeline"]
     scale = 2 ** (len(config["vae"]["block_out_channels"]) - 1)
     return {
-        "$schema": "https://lightbench.dev/schemas/model-manifest.schema.json",
+        "$schema": None,  # the exporter sets the schema's path relative to the manifest
         "manifestVersion": 1,
         "name": name,
         "description": "Stable Video Diffusion (UNetSpatioTemporalConditionModel + CLIP vision encoder + AutoencoderKLTemporalDecoder) exported from diffusers with random weights",
