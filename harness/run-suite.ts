@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { getPreset } from '../pipelines/models/presets.ts';
@@ -116,7 +116,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
       const preset = getPreset(pair.model);
       const framesPath = join(workDir, `${pair.model}-${pair.spec.name}.f32`);
       const profileDir = suite.profile ? join(workDir, `profile-${pair.model}-${pair.spec.name}`) : null;
-      if (profileDir) await import('node:fs/promises').then((fs) => fs.mkdir(profileDir, { recursive: true }));
+      if (profileDir) await mkdir(profileDir, { recursive: true });
       const request: PipelineRequest = {
         preset,
         frames: suite.frames,
@@ -165,9 +165,8 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
           result.fidelity = toFidelity(measureFidelity(frames.data, baseline.data, frames.shape));
           await writePng(key('diff'), differenceHeatmapPng(frames, baseline, picks.middle));
           result.previews.diffHeatmap = relative(outDir, key('diff'));
-          if (preset.name !== 'manifest') {
-            result.fidelityNote = 'built-in random-weight model: this measures numerical deviation from the baseline, not visual quality';
-          }
+          // Every model run() builds has random weights; real-weight user models will not carry this note.
+          result.fidelityNote = 'built-in random-weight model: this measures numerical deviation from the baseline, not visual quality';
         } else {
           result.fidelityNote = 'no baseline in this suite for this model: fidelity not measured';
         }

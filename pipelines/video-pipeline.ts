@@ -40,13 +40,13 @@ export async function prepareModels(request: PipelineRequest): Promise<ModelFile
   const level = request.session.graphOptimizationLevel;
   const preOptimize = request.executionProvider === 'cpu' && level !== 'disabled';
   let preOptimized = preOptimize;
-  const flopsOf = new Map<string, number>();
+  // Work is counted on the unoptimised graph, whose operators and shapes are the model's own.
   const ready = async (path: string) => {
-    flopsOf.set(path, (await modelWork(path)).flops);
-    if (!preOptimize) return { path, flops: flopsOf.get(path)! };
+    const { flops } = await modelWork(path);
+    if (!preOptimize) return { path, flops };
     const optimized = await ensureOptimizedModel(path, level);
     if (!optimized) preOptimized = false;
-    return { path: optimized ?? path, flops: flopsOf.get(path)! };
+    return { path: optimized ?? path, flops };
   };
   const unet = async (mode: 'full' | 'full-with-cache' | 'shallow') =>
     ready(await ensureModel(modelDir, preset, { component: 'unet', mode, cacheBranch: variant.cache?.branch ?? 0, chunks: variant.chunks, frames, videos: TEXT_BATCH }));
