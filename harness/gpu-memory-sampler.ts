@@ -95,6 +95,7 @@ function finishedSampler(outcome: GpuSamplerOutcome): GpuSampler {
   return {
     idle: () => ({}),
     samples: () => outcome.samples,
+    processSamples: () => outcome.processSamples,
     peakBetween: (t0, t1) => peaksOf(outcome.samples, t0, t1),
     stop: async () => outcome,
   };
@@ -234,6 +235,7 @@ function startLoop(cfg: LoopConfig): Promise<GpuSampler> {
   const sampler: GpuSampler = {
     idle: () => ({ ...idle }),
     samples: () => samples,
+    processSamples: () => processSamples,
     peakBetween: (t0, t1) => peaksOf(samples, t0, t1),
     stop: () =>
       (stopped ??= (async () => {
@@ -341,4 +343,13 @@ export function energyJoules(samples: readonly GpuSample[], t0Ms: number, t1Ms: 
     out[uuid] = used === 0 ? { status: 'absent', reason: 'no two power samples span any part of the window' } : { status: 'ok', joules, coveredMs, sampleCount: withPower.filter((s) => s.tMs >= t0Ms && s.tMs <= t1Ms).length };
   }
   return out;
+}
+
+/** Per GPU, the largest device memory one process held in the per-process samples (absent where never reported). */
+export function processPeakBytes(samples: readonly GpuProcessSample[], pid: number): Record<string, number> {
+  const peaks: Record<string, number> = {};
+  for (const s of samples) {
+    if (s.pid === pid && s.usedBytes !== undefined) peaks[s.uuid] = Math.max(peaks[s.uuid] ?? 0, s.usedBytes);
+  }
+  return peaks;
 }

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { StageName } from '../pipelines/types.ts';
 import { STAGES } from '../pipelines/types.ts';
-import { energyJoules, summariseGpuStage } from './gpu-memory-sampler.ts';
+import { energyJoules, processPeakBytes, summariseGpuStage } from './gpu-memory-sampler.ts';
 import { startHostMemorySampler } from './host-memory-sampler.ts';
 import { providerChildEnv } from './resolve-device.ts';
 import type { GpuMemory, HostMemoryStage, Timeline, VariantError, VariantOk, VariantSpec } from './results-schema.ts';
@@ -233,6 +233,11 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
         .filter((e) => e.status === 'ok')
         .reduce((sum, e) => sum + (e.status === 'ok' ? e.joules : 0), 0);
       if (joules > 0) energy[s] = { joules };
+    }
+    // The child's own allocation, where the driver reports per-process memory (it does not under MIG or WDDM).
+    for (const [uuid, bytes] of Object.entries(processPeakBytes(input.gpuSampler.processSamples(), child.pid ?? -1))) {
+      const gpu = perGpu.get(uuid);
+      if (gpu) gpu.processPeakBytes = bytes;
     }
     gpuMemory = perGpu.size ? { status: 'ok', perGpu: [...perGpu.values()] } : { status: 'unavailable', reason: 'nvidia-smi gave no memory.used value during this variant (it printed nothing, exited, or reported [N/A])' };
   }

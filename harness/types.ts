@@ -139,6 +139,8 @@ export interface GpuSampler {
   /** The first sample of each GPU, taken before the measured child starts. */
   idle(): Record<string, GpuSample>;
   samples(): readonly GpuSample[];
+  /** Per-process device memory polled so far (empty where the driver does not report it). */
+  processSamples(): readonly GpuProcessSample[];
   peakBetween(t0Ms: number, t1Ms: number): Record<string, GpuPeak>;
   /** Ends nvidia-smi and the per-process poll; never rejects. */
   stop(): Promise<GpuSamplerOutcome>;
