@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GraphBuilder } from '../onnx/graph-builder.ts';
+import type { SharedWeights } from '../onnx/types.ts';
+import { externalDataFiles, readOnnxModel } from '../onnx/model-file.ts';
 import { saveOptimizedModel } from '../ort-backend.ts';
 import { countModelWork } from '../onnx/flop-counter.ts';
 import type { ModelWork } from '../onnx/flop-counter.ts';
@@ -24,15 +26,53 @@ export type ModelComponent =
   | { component: 'unet'; mode: UnetGraphMode; cacheBranch: number; chunks: ChunkCounts | null; frames: number; videos: number }
   | { component: 'vae-decoder'; frames: number };
 
-function componentBuilder(preset: ModelPreset, spec: ModelComponent): () => GraphBuilder {
+function componentBuilder(preset: ModelPreset, spec: ModelComponent, materialize = true): () => GraphBuilder {
   switch (spec.component) {
     case 'text-encoder':
-      return () => buildTextEncoderGraph(preset, WEIGHT_SEED);
+      return () => buildTextEncoderGraph(preset, WEIGHT_SEED, materialize);
     case 'unet':
-      return () => buildUnetGraph(preset, spec, WEIGHT_SEED);
+      return () => buildUnetGraph(preset, spec, WEIGHT_SEED, materialize);
     case 'vae-decoder':
-      return () => buildVaeDecoderGraph(preset, spec.frames, WEIGHT_SEED);
+      return () => buildVaeDecoderGraph(preset, spec.frames, WEIGHT_SEED, materialize);
   }
+}
+
+/** Options of the model store; tests lower the size above which weights leave the model file. */
+export interface ModelStoreOptions {
+  externalDataThresholdBytes?: number;
+}
+
+const DEFAULT_EXTERNAL_BYTES = 1_800_000_000;
+
+/**
+ * The UNet weights of a real-size preset, drawn once into one file that every UNet graph of that preset (full,
+ * with cache output, shallow, chunked) points into: they share weight names, so one 5 GB copy serves them all
+ * instead of one per graph, and the weights are drawn once instead of once per graph.
+ */
+async function ensureSharedUnetWeights(modelDir: string, preset: ModelPreset, threshold: number): Promise<SharedWeights> {
+  const digest = createHash('sha256').update(JSON.stringify({ BUILDER_VERSION, WEIGHT_SEED, preset, threshold })).digest('hex').slice(0, 16);
+  const fileName = `${preset.name}-unet-weights-${digest}.data`;
+  const indexPath = join(modelDir, `${fileName}.index.json`);
+  if (existsSync(indexPath)) return { fileName, index: JSON.parse(await readFile(indexPath, 'utf8')) as SharedWeights['index'] };
+  // The full graph holds every weight any UNet graph of the preset uses.
+  const full = buildUnetGraph(preset, { mode: 'full', cacheBranch: 0, chunks: null, frames: 1, videos: 1 }, WEIGHT_SEED);
+  const index: SharedWeights['index'] = {};
+  const suffix = `.tmp-${process.pid}-${Date.now()}`;
+  const handle = await open(join(modelDir, fileName) + suffix, 'w');
+  try {
+    let offset = 0;
+    for (const { name, bytes } of full.weights()) {
+      await handle.write(bytes);
+      index[name] = { offset, length: bytes.byteLength };
+      offset += bytes.byteLength;
+    }
+  } finally {
+    await handle.close();
+  }
+  await rename(join(modelDir, fileName) + suffix, join(modelDir, fileName));
+  await writeFile(indexPath + suffix, JSON.stringify(index));
+  await rename(indexPath + suffix, indexPath);
+  return { fileName, index };
 }
 
 /** The cache key: builder version, the preset's dimensions and the component options. */
@@ -45,12 +85,17 @@ export function modelKey(preset: ModelPreset, spec: ModelComponent, builderVersi
  * Path of a built model, building it on first use. The file is written under a temporary name and renamed,
  * so a crash mid-build never leaves a truncated model that a later run would load.
  */
-export async function ensureModel(modelDir: string, preset: ModelPreset, spec: ModelComponent): Promise<string> {
-  const key = modelKey(preset, spec);
+export async function ensureModel(modelDir: string, preset: ModelPreset, spec: ModelComponent, options: ModelStoreOptions = {}): Promise<string> {
+  const threshold = options.externalDataThresholdBytes ?? DEFAULT_EXTERNAL_BYTES;
+  const key = modelKey(preset, spec) + (threshold === DEFAULT_EXTERNAL_BYTES ? '' : `-x${threshold}`);
   const path = join(modelDir, `${key}.onnx`);
   if (existsSync(path)) return path;
   await mkdir(modelDir, { recursive: true });
-  const built = componentBuilder(preset, spec)().build(`${key}.onnx.data`);
+  // Counting needs no weights: sd15's UNet is measured in a second, not drawn.
+  const sharedUnet = spec.component === 'unet' && componentBuilder(preset, spec, false)().weightBytes() > threshold;
+  const built = sharedUnet
+    ? componentBuilder(preset, spec, false)().build(`${key}.onnx.data`, await ensureSharedUnetWeights(modelDir, preset, threshold))
+    : componentBuilder(preset, spec)().build(`${key}.onnx.data`);
   const suffix = `.tmp-${process.pid}-${Date.now()}`;
   if (built.externalData) {
     const dataPath = join(modelDir, built.externalData.fileName);
@@ -78,10 +123,11 @@ export async function ensureModel(modelDir: string, preset: ModelPreset, spec: M
  * pre-optimised (ORT would have to re-emit gigabytes); their sessions optimise at load instead.
  */
 export async function ensureOptimizedModel(path: string, level: SessionSettings['graphOptimizationLevel']): Promise<string | null> {
-  if (level === 'disabled' || existsSync(`${path}.data`)) return null;
+  if (level === 'disabled') return null;
   const cpuKey = createHash('sha256').update(cpus()[0]?.model ?? 'cpu').digest('hex').slice(0, 8);
   const optimized = path.replace(/\.onnx$/, `.ort-${level}-${cpuKey}.onnx`);
   if (existsSync(optimized)) return optimized;
+  if (externalDataFiles(await readOnnxModel(path)).length > 0) return null;
   const temp = `${optimized}.tmp-${process.pid}-${Date.now()}.onnx`;
   try {
     await saveOptimizedModel(path, temp, level);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
 import { createSeededRandom } from '../seeded-random.ts';
-import type { AttributeValue, BuiltModel, TensorRef, WeightInit } from './types.ts';
+import type { AttributeValue, BuiltModel, SharedWeights, TensorRef, WeightInit } from './types.ts';
 
 const { onnx } = onnxProto;
 
@@ -215,31 +215,52 @@ export class GraphBuilder {
     return this.nodes.map((n) => n.opType ?? '');
   }
 
-  /** Encodes the model; initializers move to `externalDataFile` when they would exceed the protobuf limit. */
-  build(externalDataFile = `${this.name}.onnx.data`): BuiltModel {
-    if (!this.materialize) throw new Error(`graph ${this.name} was built without weights and cannot be encoded`);
+  /** Bytes the weights take (constants excluded). */
+  weightBytes(): number {
+    return this.parameterCount() * 4;
+  }
+
+  /** The weights with their data, in creation order (materialised graphs only). */
+  *weights(): Generator<{ name: string; bytes: Uint8Array }> {
+    for (const entry of this.initializers.values()) if (entry.elementCount > 0 && entry.data) yield { name: entry.name, bytes: entry.data };
+  }
+
+  /**
+   * Encodes the model. Initializers move to `externalDataFile` when they would exceed the protobuf limit; with
+   * `sharedWeights`, every weight instead points into that existing file (graphs of one model that share weight
+   * names then share one copy on disk), and the graph need not have drawn its weights at all.
+   */
+  build(externalDataFile = `${this.name}.onnx.data`, sharedWeights?: SharedWeights): BuiltModel {
+    if (!this.materialize && !sharedWeights) throw new Error(`graph ${this.name} was built without weights and cannot be encoded`);
     let initializerBytes = 0;
-    for (const entry of this.initializers.values()) initializerBytes += entry.data!.byteLength;
-    const external = initializerBytes > this.externalThreshold;
+    for (const entry of this.initializers.values()) initializerBytes += entry.data?.byteLength ?? entry.elementCount * 4;
+    const external = !sharedWeights && initializerBytes > this.externalThreshold;
     const chunks: Uint8Array[] = [];
     let offset = 0;
-    const initializer = [...this.initializers.values()].map((entry) => {
-      if (!external || entry.elementCount === 0) {
-        return onnx.TensorProto.create({ name: entry.name, dims: entry.shape, dataType: entry.dataType, rawData: entry.data! });
-      }
-      const length = entry.data!.byteLength;
-      chunks.push(entry.data!);
-      const tensor = onnx.TensorProto.create({
+    const externalTensor = (entry: InitializerEntry, location: string, at: number, length: number) =>
+      onnx.TensorProto.create({
         name: entry.name,
         dims: entry.shape,
         dataType: entry.dataType,
         dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
         externalData: [
-          { key: 'location', value: externalDataFile },
-          { key: 'offset', value: String(offset) },
+          { key: 'location', value: location },
+          { key: 'offset', value: String(at) },
           { key: 'length', value: String(length) },
         ],
       });
+    const initializer = [...this.initializers.values()].map((entry) => {
+      if (sharedWeights && entry.elementCount > 0) {
+        const place = sharedWeights.index[entry.name];
+        if (!place) throw new Error(`weight ${entry.name} of graph ${this.name} is not in ${sharedWeights.fileName}`);
+        return externalTensor(entry, sharedWeights.fileName, place.offset, place.length);
+      }
+      if (!external || entry.elementCount === 0) {
+        return onnx.TensorProto.create({ name: entry.name, dims: entry.shape, dataType: entry.dataType, rawData: entry.data! });
+      }
+      const length = entry.data!.byteLength;
+      chunks.push(entry.data!);
+      const tensor = externalTensor(entry, externalDataFile, offset, length);
       offset += length;
       return tensor;
     });

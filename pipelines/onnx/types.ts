@@ -17,3 +17,9 @@ export interface BuiltModel {
   externalData: { fileName: string; chunks: Uint8Array[]; byteLength: number } | null;
   parameterCount: number;
 }
+
+/** An external data file holding a model's weights, with where each weight lies in it. */
+export interface SharedWeights {
+  fileName: string;
+  index: Record<string, { offset: number; length: number }>;
+}
