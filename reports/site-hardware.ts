@@ -1,7 +1,6 @@
 import type { LoadedRun } from '../harness/results-file.ts';
-import type { VariantOk } from '../harness/results-schema.ts';
 import type { SiteHardwareGroup } from './types.ts';
-import { machineLabel, peakGpuBytes, peakHostBytes, sortRunsByStart } from './site-variant-figures.ts';
+import { machineLabel, peakGpuBytes, peakHostBytes, resultsByPair, sortRunsByStart } from './site-variant-figures.ts';
 
 /**
  * Runs of the same suite grouped by machine fingerprint; each machine is represented by its latest run of
@@ -29,17 +28,7 @@ export function siteHardware(runs: readonly LoadedRun[]): SiteHardwareGroup[] {
       startedAt: run.startedAt,
       commit: run.context.git?.commit ?? null,
     }));
-    const pairs: [string, string][] = [];
-    const seen = new Set<string>();
-    for (const { run } of chosen) {
-      for (const v of run.variants) {
-        const key = JSON.stringify([v.model, v.variant.name]);
-        if (!seen.has(key)) pairs.push([v.model, v.variant.name]);
-        seen.add(key);
-      }
-    }
-    const rows = pairs.map(([model, variant]) => {
-      const results = chosen.map(({ run }) => run.variants.find((v): v is VariantOk => v.status === 'ok' && v.model === model && v.variant.name === variant) ?? null);
+    const rows = resultsByPair(chosen).map(({ model, variant, results }) => {
       return {
         model,
         variant,

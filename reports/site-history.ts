@@ -1,7 +1,7 @@
 import type { LoadedRun } from '../harness/results-file.ts';
 import type { VariantOk } from '../harness/results-schema.ts';
 import type { SiteHistoryGroup, SiteHistoryMetric, SiteStepChangeDetector } from './types.ts';
-import { machineLabel, peakGpuBytes, peakHostBytes, sortRunsByStart } from './site-variant-figures.ts';
+import { machineLabel, peakGpuBytes, peakHostBytes, resultsByPair, sortRunsByStart } from './site-variant-figures.ts';
 
 const METRICS: readonly { metric: SiteHistoryMetric; of: (v: VariantOk) => number | null }[] = [
   { metric: 'totalMedianMs', of: (v) => v.stages.total.medianMs },
@@ -25,17 +25,7 @@ export function siteHistory(runs: readonly LoadedRun[], detectStepChanges: SiteS
   }
   return [...groups.values()].map((group) => {
     const latest = group.at(-1)!.run;
-    const pairs: [string, string][] = [];
-    const seen = new Set<string>();
-    for (const { run } of group) {
-      for (const v of run.variants) {
-        const key = JSON.stringify([v.model, v.variant.name]);
-        if (!seen.has(key)) pairs.push([v.model, v.variant.name]);
-        seen.add(key);
-      }
-    }
-    const series = pairs.flatMap(([model, variant]) => {
-      const results = group.map(({ run }) => run.variants.find((v): v is VariantOk => v.status === 'ok' && v.model === model && v.variant.name === variant) ?? null);
+    const series = resultsByPair(group).flatMap(({ model, variant, results }) => {
       return METRICS.flatMap(({ metric, of }) => {
         const values = results.map((v) => (v ? of(v) : null));
         if (values.every((x) => x === null)) return [];

@@ -86,3 +86,17 @@ export function ratio(numerator: number | null, denominator: number | null): num
   if (numerator === null || denominator === null || denominator === 0) return null;
   return numerator / denominator;
 }
+
+/**
+ * Every (model, variant) pair that appears in any of `runs`, in first-seen order, with each run's successful
+ * result for it (null where that run lacks it or it failed there).
+ */
+export function resultsByPair(runs: readonly LoadedRun[]): { model: string; variant: string; results: (VariantOk | null)[] }[] {
+  const pairs = new Map<string, [string, string]>();
+  for (const { run } of runs) for (const v of run.variants) pairs.set(JSON.stringify([v.model, v.variant.name]), [v.model, v.variant.name]);
+  return [...pairs.values()].map(([model, variant]) => ({
+    model,
+    variant,
+    results: runs.map(({ run }) => run.variants.find((v): v is VariantOk => v.status === 'ok' && v.model === model && v.variant.name === variant) ?? null),
+  }));
+}
