@@ -12,6 +12,35 @@ function interpolate(values: Float64Array, position: number): number {
   return values[lower] + fraction * (values[lower + 1] - values[lower]);
 }
 
+// diffusers' _sigma_to_t: the fractional training timestep whose log-sigma matches, interpolated between neighbours.
+function sigmaToTimestep(sigma: number, logSigmas: Float64Array): number {
+  const logSigma = Math.log(Math.max(sigma, 1e-10));
+  let low = 0;
+  for (let i = 0; i < logSigmas.length; i++) if (logSigma - logSigmas[i] >= 0) low = i;
+  low = Math.min(low, logSigmas.length - 2);
+  const w = Math.min(1, Math.max(0, (logSigmas[low] - logSigma) / (logSigmas[low] - logSigmas[low + 1])));
+  return (1 - w) * low + w * (low + 1);
+}
+
+// diffusers maps Karras sigmas back to timesteps through log-sigmas of its float32 training tables; the float32
+// cancellation in 1 − ᾱ near t = 0 moves those timesteps visibly, so the tables are rebuilt in float32 here.
+function float32LogSigmas(betas: Float64Array): Float64Array {
+  const out = new Float64Array(betas.length);
+  let product = 1;
+  for (let i = 0; i < betas.length; i++) {
+    product = Math.fround(product * Math.fround(1 - Math.fround(betas[i])));
+    out[i] = Math.fround(Math.log(Math.fround(Math.sqrt(Math.fround(Math.fround(1 - product) / product)))));
+  }
+  return out;
+}
+
+// Karras et al. (2022) eq. 5 with ρ = 7, as float32 like diffusers stores it.
+function karrasSigmas(sigmaMin: number, sigmaMax: number, count: number): number[] {
+  const minInv = sigmaMin ** (1 / 7);
+  const maxInv = sigmaMax ** (1 / 7);
+  return Array.from({ length: count }, (_, i) => Math.fround((maxInv + (count > 1 ? i / (count - 1) : 0) * (minInv - maxInv)) ** 7));
+}
+
 /**
  * Euler discrete sampler (Karras et al. 2022, algorithm 2 without churn) as diffusers' EulerDiscreteScheduler
  * computes it with linear sigma interpolation and a final sigma of zero, in float64.
@@ -27,11 +56,21 @@ export class EulerDiscreteScheduler implements Scheduler {
   constructor(config: SchedulerConfig, numInferenceSteps: number) {
     this.config = config;
     this.numInferenceSteps = numInferenceSteps;
-    // diffusers keeps Euler timesteps as float32; the UNet sees these values.
-    this.timesteps = spacedTimesteps(config, numInferenceSteps).map((t) => Math.fround(t));
-    const { alphasCumprod } = computeNoiseSchedule(config);
+    const { alphasCumprod, betas } = computeNoiseSchedule(config);
     const trainSigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
-    this.sigmas = [...this.timesteps.map((t) => interpolate(trainSigmas, t)), 0];
+    // diffusers keeps Euler timesteps as float32; the UNet sees these values.
+    const spaced = spacedTimesteps(config, numInferenceSteps).map((t) => Math.fround(t));
+    const stepSigmas = config.karrasSigmas
+      ? karrasSigmas(config.karrasSigmas.sigmaMin, config.karrasSigmas.sigmaMax, numInferenceSteps)
+      : spaced.map((t) => interpolate(trainSigmas, t));
+    const logSigmas = float32LogSigmas(betas);
+    this.timesteps =
+      config.timestepType === 'continuous'
+        ? stepSigmas.map((s) => Math.fround(0.25 * Math.fround(Math.log(s))))
+        : config.karrasSigmas
+          ? stepSigmas.map((s) => Math.fround(sigmaToTimestep(s, logSigmas)))
+          : spaced;
+    this.sigmas = [...stepSigmas, 0];
     const maxSigma = Math.max(...this.sigmas);
     // Leading spacing never reaches the last training timestep, so diffusers scales by sqrt(σ² + 1) there.
     this.initNoiseSigma = config.timestepSpacing === 'leading' ? Math.sqrt(maxSigma * maxSigma + 1) : maxSigma;

@@ -47,10 +47,24 @@ const schedulerConfigSchema = z
     clipSample: z.boolean(),
     setAlphaToOne: z.boolean(),
     eta: z.number().min(0).max(1).optional(),
+    karrasSigmas: z.strictObject({ sigmaMin: z.number().gt(0), sigmaMax: z.number().gt(0) }).optional(),
+    timestepType: z.enum(['discrete', 'continuous']).optional(),
   })
   .refine((config) => config.betaStart <= config.betaEnd, {
     path: ['betaEnd'],
     message: 'betaEnd must not be below betaStart',
+  })
+  .refine((config) => config.kind === 'euler' || (config.karrasSigmas === undefined && config.timestepType === undefined), {
+    path: ['kind'],
+    message: 'karrasSigmas and timestepType apply to the euler sampler only',
+  })
+  .refine((config) => !config.karrasSigmas || config.karrasSigmas.sigmaMin < config.karrasSigmas.sigmaMax, {
+    path: ['karrasSigmas'],
+    message: 'karrasSigmas.sigmaMin must be below sigmaMax',
+  })
+  .refine((config) => config.timestepType !== 'continuous' || config.predictionType === 'v_prediction', {
+    path: ['timestepType'],
+    message: 'continuous timesteps go with v_prediction (as diffusers implements them)',
   })
   .refine((config) => config.kind === 'ddim' || !config.eta, {
     path: ['eta'],

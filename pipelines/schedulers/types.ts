@@ -23,6 +23,10 @@ export interface SchedulerConfig {
   clipSample: boolean;
   setAlphaToOne: boolean;
   eta?: number;
+  /** Euler only: Karras et al.'s ρ = 7 sigma ramp between these bounds instead of the training sigmas at the spaced timesteps. */
+  karrasSigmas?: { sigmaMin: number; sigmaMax: number };
+  /** Euler only: `continuous` feeds the UNet 0.25·ln σ (EDM preconditioning, as SVD) instead of a training timestep. */
+  timestepType?: 'discrete' | 'continuous';
 }
 
 /** A configured sampler for a fixed number of inference steps; stateless between calls, indexed by step. */

@@ -10,11 +10,11 @@ ANIMATEDIFF_SCHEDULER = {
     "kind": "ddim", "numTrainTimesteps": 1000, "betaStart": 0.00085, "betaEnd": 0.012, "betaSchedule": "linear",
     "timestepSpacing": "linspace", "stepsOffset": 1, "predictionType": "epsilon", "clipSample": False, "setAlphaToOne": False, "eta": 0,
 }
-# SVD's Euler uses Karras sigmas and continuous timesteps (0.25·ln σ), which lightbench's Euler does not model;
-# the diffusers config is kept beside it in `sourceScheduler`.
+# SVD's Euler: Karras sigmas between the config's bounds and continuous timesteps (0.25·ln σ).
 SVD_SCHEDULER = {
     "kind": "euler", "numTrainTimesteps": 1000, "betaStart": 0.00085, "betaEnd": 0.012, "betaSchedule": "scaled_linear",
     "timestepSpacing": "leading", "stepsOffset": 1, "predictionType": "v_prediction", "clipSample": False, "setAlphaToOne": False,
+    "karrasSigmas": {"sigmaMin": SVD_EULER["sigma_min"], "sigmaMax": SVD_EULER["sigma_max"]}, "timestepType": SVD_EULER["timestep_type"],
 }
 
 

@@ -60,6 +60,12 @@ def to_diffusers_kwargs(config):
     if config["kind"] == "ddim":
         kwargs["clip_sample"] = config["clipSample"]
         kwargs["set_alpha_to_one"] = config["setAlphaToOne"]
+    if "karrasSigmas" in config:
+        kwargs["use_karras_sigmas"] = True
+        kwargs["sigma_min"] = config["karrasSigmas"]["sigmaMin"]
+        kwargs["sigma_max"] = config["karrasSigmas"]["sigmaMax"]
+    if "timestepType" in config:
+        kwargs["timestep_type"] = config["timestepType"]
     return kwargs
 
 
@@ -187,6 +193,12 @@ def all_cases():
                              make_config("ddim", "sd-scaled-linear", "trailing", prediction="v_prediction"), 10, [0, 5, 9]))
     cases.append(record_case("euler/sd-scaled-linear/linspace/10/v_prediction",
                              make_config("euler", "sd-scaled-linear", "linspace", prediction="v_prediction"), 10, [0, 5, 9]))
+    # Stable Video Diffusion's sampler: Karras sigmas between fixed bounds, continuous timesteps 0.25·ln σ.
+    svd = {**make_config("euler", "sd-scaled-linear", "leading", prediction="v_prediction"),
+           "karrasSigmas": {"sigmaMin": 0.002, "sigmaMax": 700.0}, "timestepType": "continuous"}
+    cases.append(record_case("euler/sd-scaled-linear/leading/25/karras+continuous (SVD)", svd, 25, [0, 12, 24]))
+    karras = {**make_config("euler", "sd-scaled-linear", "leading"), "karrasSigmas": {"sigmaMin": 0.0292, "sigmaMax": 14.6146}}
+    cases.append(record_case("euler/sd-scaled-linear/leading/10/karras", karras, 10, [0, 5, 9]))
     cases.append(record_case("ddim/animatediff-linear/leading/10/clip-sample+alpha-to-one",
                              make_config("ddim", "animatediff-linear", "leading", clip_sample=True, set_alpha_to_one=True),
                              10, [0, 5, 9]))
