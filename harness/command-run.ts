@@ -6,7 +6,7 @@ import { formatOptionsHelp, integerOption, numberOption, parseCommandArguments }
 import { HarnessError } from './harness-error.ts';
 import { createProgressDisplay } from './progress-display.ts';
 import { runSuite } from './run-suite.ts';
-import { BUILTIN_SUITES, loadSuite, planSuite } from './suite-config.ts';
+import { BUILTIN_SUITES, loadSuite, loadUserModels, planSuite } from './suite-config.ts';
 import type { SuiteFile } from './suite-config.ts';
 import { formatSummary } from './summary-table.ts';
 
@@ -16,7 +16,7 @@ const ON_OFF = ['on', 'off'] as const;
 export const RUN_OPTIONS: OptionSpecs = {
   suite: { type: 'string', help: `built-in suite (${Object.keys(BUILTIN_SUITES).join(', ')}) or a YAML/JSON suite file`, default: 'default' },
   preset: { type: 'string', help: `built-in model preset (${PRESET_NAMES.join(', ')}); replaces the suite's models` },
-  model: { type: 'string', help: 'same as --preset' },
+  model: { type: 'string', help: 'a preset name, or a model manifest (YAML/JSON) of your own ONNX files; replaces the suite\'s models' },
   variants: { type: 'string', help: `comma-separated variants (${VARIANT_NAMES.join(', ')})` },
   steps: { type: 'string', help: 'scheduler steps (default: the preset\'s)' },
   frames: { type: 'string', help: 'video frames (default: the preset\'s, at most 32)' },
@@ -116,7 +116,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const overrides = overridesFromOptions(options);
-  const planned = planSuite(await loadSuite(options.suite as string), overrides);
+  const suiteFile = await loadSuite(options.suite as string);
+  const planned = planSuite(suiteFile, overrides, await loadUserModels(suiteFile, overrides));
   if (options.shard) {
     const { parseShardSpec, selectShard } = await import('./shard-plan.ts');
     const shard = parseShardSpec(options.shard as string);

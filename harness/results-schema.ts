@@ -78,6 +78,7 @@ export const ResolvedSuiteSchema = z
       .refine((s) => s.index < s.count, { message: 'shard index must be below shard count', path: ['index'] })
       .optional()
       .describe('which part of the (model, variant) pairs this run measured; index is 0-based (the flag --shard 2/4 is index 1 of 4)'),
+    modelManifests: z.record(name(), z.string()).optional().describe('user models: the manifest file each model name was read from'),
     thresholds: z
       .strictObject({ default: ThresholdSetSchema.optional(), variants: z.record(name(), ThresholdSetSchema).optional() })
       .optional()

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { getPreset } from '../pipelines/models/presets.ts';
-import { prepareModels } from '../pipelines/video-pipeline.ts';
-import type { PipelineRequest } from '../pipelines/types.ts';
+import { prepareAnyModels } from '../pipelines/pipeline-dispatch.ts';
+import type { AnyPipelineRequest } from '../pipelines/types.ts';
 import { measureFidelity } from './fidelity.ts';
 import type { FrameStack } from './frame-images.ts';
 import { contactSheetPng, differenceHeatmapPng, framePng, writePng } from './frame-images.ts';
@@ -113,12 +112,11 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
   try {
     for (const [index, pair] of planned.pairs.entries()) {
       options.progress?.variantStart(pair.model, pair.spec.name, index, planned.pairs.length);
-      const preset = getPreset(pair.model);
       const framesPath = join(workDir, `${pair.model}-${pair.spec.name}.f32`);
       const profileDir = suite.profile ? join(workDir, `profile-${pair.model}-${pair.spec.name}`) : null;
       if (profileDir) await mkdir(profileDir, { recursive: true });
-      const request: PipelineRequest = {
-        preset,
+      const request: AnyPipelineRequest = {
+        ...(pair.source.kind === 'user' ? { userModel: pair.source.model } : { preset: pair.source.preset }),
         frames: suite.frames,
         steps: suite.steps,
         seed: suite.seed,
@@ -134,7 +132,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
       // Models are built, optimised and counted here, before the child starts: building in the measured process
       // would leave its heap hundreds of MB larger and inflate every peak it reports.
       let prepareError: unknown = null;
-      await prepareModels(request).catch((error: unknown) => (prepareError = error));
+      await prepareAnyModels(request).catch((error: unknown) => (prepareError = error));
       const outcome = prepareError
         ? preparationFailure(pair.model, pair.spec, prepareError)
         : await runVariantInChild({
@@ -165,8 +163,8 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
           result.fidelity = toFidelity(measureFidelity(frames.data, baseline.data, frames.shape));
           await writePng(key('diff'), differenceHeatmapPng(frames, baseline, picks.middle));
           result.previews.diffHeatmap = relative(outDir, key('diff'));
-          // Every model run() builds has random weights; real-weight user models will not carry this note.
-          result.fidelityNote = 'built-in random-weight model: this measures numerical deviation from the baseline, not visual quality';
+          // Every built-in model has random weights; a user's model may have real ones, so it carries no such note.
+          if (pair.source.kind === 'preset') result.fidelityNote = 'built-in random-weight model: this measures numerical deviation from the baseline, not visual quality';
         } else {
           result.fidelityNote = 'no baseline in this suite for this model: fidelity not measured';
         }

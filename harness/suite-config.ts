@@ -3,11 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { getPreset } from '../pipelines/models/presets.ts';
+import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
+import { PRESETS, getPreset } from '../pipelines/models/presets.ts';
+import type { ModelPreset, UserModelSource } from '../pipelines/models/types.ts';
 import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '../pipelines/schedulers/scheduler-config.ts';
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
-import { VARIANT_NAMES, resolveVariant } from '../pipelines/variants.ts';
-import type { VariantOverrides } from '../pipelines/variants.ts';
+import { VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
+import type { VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
 import type { ResolvedSuite, VariantSpec } from './results-schema.ts';
@@ -72,7 +74,7 @@ export function suiteJsonSchemaText(): string {
 }
 
 /** Peaks that reflect what a variant needs: no CPU arena, glibc's mmap threshold fixed so freed blocks go back. */
-const MEASURED_SESSION = { cpuMemArena: false, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: 131072 } as const;
+export const MEASURED_SESSION = { cpuMemArena: false, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: 131072 } as const;
 /** ONNX Runtime's defaults, as deployed. */
 const DEPLOYED_SESSION = { cpuMemArena: true, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: null } as const;
 
@@ -94,13 +96,39 @@ const DEFAULTS = {
   profile: false,
 } as const;
 
+/** Where a suite's model comes from: a built-in preset, or a user's manifest loaded and checked. */
+export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource };
+
 /** A suite ready to run: the recorded form plus what each child needs. */
 export interface PlannedSuite {
   suite: ResolvedSuite;
   scheduler: SchedulerConfig;
   maxRssBytes: number | null;
-  /** Per model, its variants resolved against the model's preset. */
-  pairs: { model: string; variant: VariantConfig; spec: VariantSpec }[];
+  /** Per model, its variants resolved against the model. */
+  pairs: { model: string; source: ModelSource; variant: VariantConfig; spec: VariantSpec }[];
+}
+
+/** True when a suite's model entry names a manifest file rather than a preset. */
+export function isManifestReference(model: string): boolean {
+  return !(model in PRESETS) && (/\.(json|ya?ml)$/i.test(model) || existsSync(model));
+}
+
+/** Loads every manifest a suite's models (and overrides) name, keyed by the entry as written. */
+export async function loadUserModels(file: SuiteFile, overrides: SuiteFile = {}): Promise<Map<string, UserModelSource>> {
+  const loaded = new Map<string, UserModelSource>();
+  for (const model of overrides.models ?? file.models ?? []) {
+    if (isManifestReference(model)) loaded.set(model, await loadModelManifest(model));
+  }
+  return loaded;
+}
+
+function userTarget(model: UserModelSource): VariantTarget {
+  return {
+    name: model.name,
+    cacheBranches: model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b),
+    chunkingUnsupported: null,
+    fixedDecodeFrames: model.vaeDecoder.framesPerCall,
+  };
 }
 
 function chunksOf(value: z.infer<typeof chunkCounts> | undefined) {
@@ -145,20 +173,42 @@ function toSpec(config: VariantConfig): VariantSpec {
 }
 
 /** Resolves a suite (with command-line overrides laid over it) into what will run and what gets recorded. */
-export function planSuite(file: SuiteFile, overrides: SuiteFile = {}): PlannedSuite {
+export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels: ReadonlyMap<string, UserModelSource> = new Map()): PlannedSuite {
   const merged: SuiteFile = { ...file, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   merged.session = { ...MEASURED_SESSION, ...file.session, ...overrides.session };
-  const models = merged.models ?? ['small'];
-  const presets = models.map((m) => getPreset(m));
-  const steps = merged.steps ?? presets[0]!.defaultSteps;
-  const frames = merged.frames ?? presets[0]!.frames;
-  for (const preset of presets) {
-    if (frames > preset.unet.motionMaxFrames) {
-      throw new HarnessError('bad-suite', `frames ${frames} exceeds the motion modules' ${preset.unet.motionMaxFrames} positions of preset ${preset.name}`);
+  const entries0 = merged.models ?? ['small'];
+  const sources: ModelSource[] = entries0.map((m) => {
+    const user = userModels.get(m);
+    if (user) return { kind: 'user', model: user };
+    if (isManifestReference(m)) throw new HarnessError('bad-suite', `model manifest "${m}" was not loaded before planning`);
+    return { kind: 'preset', preset: getPreset(m) };
+  });
+  const user = sources.find((s) => s.kind === 'user')?.model;
+  if (user && sources.length > 1) {
+    throw new HarnessError('bad-suite', `models: a model manifest (${user.name}) runs alone in a suite, with its own scheduler and shapes; got ${entries0.length} models (${entries0.join(', ')})`);
+  }
+  const models = sources.map((s) => (s.kind === 'user' ? s.model.name : s.preset.name));
+  const first = sources[0]!;
+  const steps = merged.steps ?? (first.kind === 'user' ? (first.model.defaultSteps ?? 25) : first.preset.defaultSteps);
+  const frames = merged.frames ?? (first.kind === 'user' ? first.model.latent.frames : first.preset.frames);
+  for (const source of sources) {
+    if (source.kind === 'preset' && frames > source.preset.unet.motionMaxFrames) {
+      throw new HarnessError('bad-suite', `frames ${frames} exceeds the motion modules' ${source.preset.unet.motionMaxFrames} positions of preset ${source.preset.name}`);
+    }
+    if (source.kind === 'user' && frames !== source.model.latent.frames) {
+      throw new HarnessError('bad-suite', `frames ${frames}: model ${source.model.name} is exported for ${source.model.latent.frames} frames (latent.frames in ${source.model.manifestPath}); accepted: ${source.model.latent.frames}`);
     }
   }
-  const scheduler =
-    merged.scheduler === undefined || merged.scheduler === 'ddim' ? ANIMATEDIFF_DDIM_CONFIG : merged.scheduler === 'euler' ? SD_EULER_CONFIG : parseSchedulerConfig(merged.scheduler);
+  if (user && merged.scheduler !== undefined) {
+    throw new HarnessError('bad-suite', `scheduler: model ${user.name} brings its own scheduler (scheduler in ${user.manifestPath}); leave the suite's scheduler out`);
+  }
+  const scheduler = user
+    ? user.scheduler
+    : merged.scheduler === undefined || merged.scheduler === 'ddim'
+      ? ANIMATEDIFF_DDIM_CONFIG
+      : merged.scheduler === 'euler'
+        ? SD_EULER_CONFIG
+        : parseSchedulerConfig(merged.scheduler);
   const suiteOverrides: VariantOverrides = {
     ...(merged.cacheInterval !== undefined ? { cacheInterval: merged.cacheInterval } : {}),
     ...(merged.cacheBranch !== undefined ? { cacheBranch: merged.cacheBranch } : {}),
@@ -171,11 +221,12 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}): PlannedSu
   const entries = (merged.variants ?? ['baseline', 'deepcache', 'lightcache']).map((v) => (typeof v === 'string' ? { name: v } : v));
   // The baseline runs first so every other variant's frames can be compared with its frames.
   entries.sort((a, b) => Number(b.name === 'baseline') - Number(a.name === 'baseline'));
-  const pairs = presets.flatMap((preset) =>
+  const pairs = sources.flatMap((source) =>
     entries.map((entry) => {
       const { name, ...params } = entry as { name: string } & Record<string, unknown>;
-      const variant = resolveVariant(name, { ...suiteOverrides, ...params, ...(params.chunks !== undefined ? { chunks: chunksOf(params.chunks as string)! } : {}) }, preset, frames, steps);
-      return { model: preset.name, variant, spec: toSpec(variant) };
+      const target = source.kind === 'user' ? userTarget(source.model) : presetTarget(source.preset);
+      const variant = resolveVariant(name, { ...suiteOverrides, ...params, ...(params.chunks !== undefined ? { chunks: chunksOf(params.chunks as string)! } : {}) }, target, frames, steps);
+      return { model: target.name, source, variant, spec: toSpec(variant) };
     }),
   );
   const seen = new Set<string>();
@@ -193,13 +244,14 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}): PlannedSu
     seed: merged.seed ?? DEFAULTS.seed,
     prompt: merged.prompt ?? DEFAULTS.prompt,
     negativePrompt: merged.negativePrompt ?? DEFAULTS.negativePrompt,
-    guidanceScale: merged.guidanceScale ?? presets[0]!.guidanceScale,
+    guidanceScale: merged.guidanceScale ?? (first.kind === 'user' ? first.model.guidanceScale : first.preset.guidanceScale),
     scheduler: { ...scheduler },
     warmup: merged.warmup ?? DEFAULTS.warmup,
     repeats: merged.repeats ?? DEFAULTS.repeats,
     sampleIntervalMs: merged.sampleIntervalMs ?? DEFAULTS.sampleIntervalMs,
     profile: merged.profile ?? DEFAULTS.profile,
     session: { ...MEASURED_SESSION, ...merged.session },
+    ...(user ? { modelManifests: { [user.name]: user.manifestPath } } : {}),
   };
   return { suite, scheduler, maxRssBytes: merged.maxRssBytes ?? null, pairs };
 }

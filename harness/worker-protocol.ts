@@ -1,11 +1,11 @@
-import type { CacheReport, PipelineEvent, PipelineRequest, StageName, StepRecord, SwapRecord } from '../pipelines/types.ts';
+import type { AnyPipelineRequest, CacheReport, PipelineEvent, StageName, StepRecord, SwapRecord } from '../pipelines/types.ts';
 
 /** Which pass of a variant a run belongs to. */
 export type RunPhase = 'warmup' | 'measured' | 'profile';
 
 /** What the parent asks one child to do: warm-up runs, measured runs, an optional profiling pass. */
 export interface WorkerJob {
-  request: PipelineRequest;
+  request: AnyPipelineRequest;
   warmup: number;
   repeats: number;
   /** Directory for the profiling pass's trace files; null skips the pass. */

@@ -1,7 +1,7 @@
 // Entry point of the child process that runs one (model, variant): inference blocks this process's only
 // thread, so everything that must keep ticking (samplers, progress) lives in the parent.
 import { writeFile } from 'node:fs/promises';
-import { prepareModels, runPipeline } from '../pipelines/video-pipeline.ts';
+import { prepareAnyModels, runAnyPipeline } from '../pipelines/pipeline-dispatch.ts';
 import type { StageName } from '../pipelines/types.ts';
 import { readOwnMemory, resetPeakRss } from './host-memory-sampler.ts';
 import type { RunPhase, WorkerJob, WorkerMessage } from './worker-protocol.ts';
@@ -23,7 +23,7 @@ function send(message: WorkerMessage): Promise<void> {
 
 async function runJob(job: WorkerJob): Promise<void> {
   const buildStart = performance.now();
-  const files = await prepareModels(job.request);
+  const files = await prepareAnyModels(job.request);
   await send({ type: 'models-ready', buildMs: performance.now() - buildStart });
 
   const faultMiB = injectedAllocationMiB(job.request.variant.name);
@@ -34,7 +34,7 @@ async function runJob(job: WorkerJob): Promise<void> {
     const starts = new Map<StageName, number>();
     let resetWorked = true;
     const request = profilePrefix ? { ...job.request, profilePrefix } : job.request;
-    const output = await runPipeline(request, files, (event) => {
+    const output = await runAnyPipeline(request, files, (event) => {
       // Memory is read synchronously at the event so the peak window is exactly the stage.
       if (event.type === 'stage-start' && event.stage !== 'total') {
         resetWorked = resetPeakRss().status === 'reset';

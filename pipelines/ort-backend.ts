@@ -143,6 +143,10 @@ export function floatTensor(data: Float32Array, dims: readonly number[]): OrtTen
   return new ort.Tensor('float32', data, [...dims]);
 }
 
+export function int32Tensor(data: Int32Array, dims: readonly number[]): OrtTensor {
+  return new ort.Tensor('int32', data, [...dims]);
+}
+
 export function int64Tensor(data: BigInt64Array, dims: readonly number[]): OrtTensor {
   return new ort.Tensor('int64', data, [...dims]);
 }

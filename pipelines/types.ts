@@ -103,3 +103,24 @@ export interface SeededRandom {
   /** Standard normal draw. */
   nextGaussian(): number;
 }
+
+/** Inputs a parity check fixes instead of drawing them from the seed and prompt (each optional). */
+export interface UserPipelineInputs {
+  /** Token ids of the prompt and of the negative prompt, each padded to the encoder's context length. */
+  tokenIds?: { prompt: readonly number[]; negative: readonly number[] };
+  /** Unit Gaussian latents in the UNet's sample layout, batch 1 (scaled by the scheduler's initial sigma). */
+  initialNoise?: Float32Array;
+  /** Image-to-video: the conditioning image, planar [3, H, W] in [0, 1]. */
+  image?: Float32Array;
+  /** Image-to-video: the unit Gaussian added (× noiseAugStrength) to the image in [-1, 1]. */
+  noiseAugmentation?: Float32Array;
+}
+
+/** One pipeline run of a user's exported model, described by its manifest, instead of a built-in preset. */
+export interface UserPipelineRequest extends Omit<PipelineRequest, 'preset'> {
+  userModel: import('./models/types.ts').UserModelSource;
+  inputs?: UserPipelineInputs;
+}
+
+/** A run of either kind of model. */
+export type AnyPipelineRequest = PipelineRequest | UserPipelineRequest;

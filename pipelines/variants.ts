@@ -32,15 +32,31 @@ export function isVariantName(name: string): name is VariantName {
   return (VARIANT_NAMES as readonly string[]).includes(name);
 }
 
+/** What a variant is resolved against: the model's name, the branches it can cache, and what it can chunk. */
+export interface VariantTarget {
+  name: string;
+  cacheBranches: readonly number[];
+  /** Why FME chunking cannot run on this model; null when it can. */
+  chunkingUnsupported: string | null;
+  /** Frames one decoder call must take when the model fixes it; null when any slice size works. */
+  fixedDecodeFrames: number | null;
+}
+
+/** A built-in preset as a variant target: every branch of its UNet, chunking built into its graphs. */
+export function presetTarget(preset: ModelPreset): VariantTarget {
+  return { name: preset.name, cacheBranches: Array.from({ length: unetBranchCount(preset) }, (_, i) => i), chunkingUnsupported: null, fixedDecodeFrames: null };
+}
+
 /** Resolves a named variant with overrides into exactly what the pipeline will do. */
-export function resolveVariant(name: string, overrides: VariantOverrides, preset: ModelPreset, frames: number, steps: number): VariantConfig {
+export function resolveVariant(name: string, overrides: VariantOverrides, target: VariantTarget, frames: number, steps: number): VariantConfig {
   if (!isVariantName(name)) {
     throw new HarnessError('unknown-variant', `unknown variant "${name}"; accepted: ${VARIANT_NAMES.join(', ')}`);
   }
-  const branches = unetBranchCount(preset);
   const branch = overrides.cacheBranch ?? VARIANT_DEFAULTS.cacheBranch;
-  if (!Number.isInteger(branch) || branch < 0 || branch >= branches) {
-    throw new HarnessError('bad-variant-parameter', `cacheBranch must be an integer from 0 to ${branches - 1} for preset ${preset.name}, got ${branch}`);
+  const caches = name !== 'baseline' && name !== 'fme';
+  if (caches && !target.cacheBranches.includes(branch)) {
+    const accepted = target.cacheBranches.length ? `one of ${target.cacheBranches.join(', ')}` : 'none: the model lists no DeepCache cut points (unet.deepCache.cutPoints)';
+    throw new HarnessError('bad-variant-parameter', `cacheBranch ${branch} cannot be cached for model ${target.name}; accepted: ${accepted}`);
   }
   const schedule = overrides.schedule ?? VARIANT_DEFAULTS.schedule;
   if (schedule !== 'uniform' && schedule !== 'non-uniform') {
@@ -59,7 +75,14 @@ export function resolveVariant(name: string, overrides: VariantOverrides, preset
     batchFrames: positiveInteger('chunks (batch×frames)', requestedChunks.batchFrames),
     spatial: positiveInteger('chunks (spatial)', requestedChunks.spatial),
   };
-  const sliceFrames = positiveInteger('sliceFrames', overrides.sliceFrames ?? VARIANT_DEFAULTS.sliceFrames, frames);
+  let sliceFrames = positiveInteger('sliceFrames', overrides.sliceFrames ?? VARIANT_DEFAULTS.sliceFrames, frames);
+  // A decoder exported for a fixed number of frames (SVD's temporal decoder) decodes exactly that many per call.
+  if (target.fixedDecodeFrames !== null) {
+    if (overrides.sliceFrames !== undefined && overrides.sliceFrames !== target.fixedDecodeFrames) {
+      throw new HarnessError('bad-variant-parameter', `sliceFrames ${overrides.sliceFrames}: the VAE decoder of model ${target.name} decodes exactly ${target.fixedDecodeFrames} frames per call (vaeDecoder.framesPerCall); accepted: ${target.fixedDecodeFrames}`);
+    }
+    sliceFrames = target.fixedDecodeFrames;
+  }
   const lightcache = (swap: boolean, chunk: boolean, slice: boolean): VariantConfig => ({
     name,
     kind: 'lightcache',

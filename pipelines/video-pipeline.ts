@@ -4,13 +4,13 @@ import { createFeatureCache } from './feature-cache.ts';
 import { ensureModel, ensureOptimizedModel, modelWork } from './models/model-store.ts';
 import { TEXT_BATCH } from './models/text-encoder.ts';
 import { TEXT_IO, UNET_IO, VAE_IO } from './models/types.ts';
-import type { ModelSession } from './ort-backend.ts';
-import { createSession, floatTensor, int64Tensor, readFloat } from './ort-backend.ts';
+import { floatTensor, int64Tensor, readFloat } from './ort-backend.ts';
 import { applyClassifierFreeGuidance } from './schedulers/classifier-free-guidance.ts';
 import { createScheduler } from './schedulers/create-scheduler.ts';
 import { gaussianNoise } from './seeded-random.ts';
 import { tokenize } from './tokenizer.ts';
-import type { PipelineEvent, PipelineOutput, PipelineRequest, StageName, StepRecord, SwapRecord } from './types.ts';
+import { StageSessions } from './stage-sessions.ts';
+import type { PipelineEvent, PipelineOutput, PipelineRequest, StageName, StepRecord } from './types.ts';
 
 /** Model files one variant needs, built (or found in the cache) before any timing starts. */
 export interface ModelFiles {
@@ -79,58 +79,24 @@ const now = () => performance.now();
  */
 export async function runPipeline(request: PipelineRequest, files: ModelFiles, emit: (event: PipelineEvent) => void = () => {}): Promise<PipelineOutput> {
   const { preset, variant, frames } = request;
-  const stagesMs = {} as Record<StageName, number>;
-  const swaps: SwapRecord[] = [];
-  const profileFiles: { stage: StageName; file: string }[] = [];
-  const open = new Map<string, { session: ModelSession; stage: StageName }>();
-  let current: StageName = 'load';
-
-  const stage = async <T>(name: StageName, body: () => Promise<T>): Promise<T> => {
-    current = name;
-    emit({ type: 'stage-start', stage: name });
-    const start = now();
-    const result = await body();
-    stagesMs[name] = now() - start;
-    emit({ type: 'stage-end', stage: name, ms: stagesMs[name] });
-    return result;
-  };
-  const timedSwap = async <T>(what: string, body: () => Promise<T>): Promise<T> => {
-    const start = now();
-    const result = await body();
-    const swap = { stage: current, what, ms: now() - start };
-    swaps.push(swap);
-    emit({ type: 'swap', swap });
-    return result;
-  };
+  const sessions = new StageSessions({
+    settings: request.session,
+    executionProvider: request.executionProvider,
+    preOptimized: files.preOptimized,
+    swap: variant.swap,
+    ...(request.profilePrefix ? { profilePrefix: request.profilePrefix } : {}),
+    emit,
+  });
+  const stage = <T>(name: StageName, body: () => Promise<T>) => sessions.stage(name, body);
   // Only WebGPU can keep an output on the device between runs; there DeepCache's feature stays on the GPU,
   // while LightCache's swap keeps it in host memory (the runtime uploads it for each cached step).
   const deviceResidentCache = variant.cache !== null && !variant.swap && request.executionProvider === 'webgpu';
-  const openSession = async (key: string, path: string, servesStage: StageName) => {
-    const create = () =>
-      createSession({
-        path,
-        settings: files.preOptimized ? { ...request.session, graphOptimizationLevel: 'disabled' as const } : request.session,
-        executionProvider: request.executionProvider,
-        ...(request.profilePrefix ? { profilePrefix: `${request.profilePrefix}-${key}` } : {}),
-        ...(deviceResidentCache && key === 'unet-full' ? { deviceOutputs: [UNET_IO.cacheFeature] } : {}),
-      });
-    const session = variant.swap ? await timedSwap(`load ${key}`, create) : await create();
-    open.set(key, { session, stage: servesStage });
-    return session;
-  };
-  const closeSession = async (key: string) => {
-    const entry = open.get(key);
-    if (!entry) return;
-    open.delete(key);
-    const file = entry.session.endProfiling();
-    if (file) profileFiles.push({ stage: entry.stage, file });
-    if (variant.swap) await timedSwap(`release ${key}`, () => entry.session.release());
-    else await entry.session.release();
-  };
-  const sessionFor = async (key: string, path: string, servesStage: StageName) => open.get(key)?.session ?? openSession(key, path, servesStage);
-  const endOfStage = async (keys: string[]) => {
-    if (variant.swap) for (const key of keys) await closeSession(key);
-  };
+  const deviceOutputs = (key: string) => (deviceResidentCache && key === 'unet-full' ? [UNET_IO.cacheFeature] : undefined);
+  const openSession = (key: string, path: string, servesStage: StageName) => sessions.openSession(key, path, servesStage, deviceOutputs(key));
+  const sessionFor = (key: string, path: string, servesStage: StageName) => sessions.sessionFor(key, path, servesStage, deviceOutputs(key));
+  const closeSession = (key: string) => sessions.closeSession(key);
+  const endOfStage = (keys: string[]) => sessions.endOfStage(keys);
+  const stagesMs = sessions.stagesMs;
 
   const unetKeys = files.unetShallow ? ['unet-full', 'unet-shallow'] : ['unet-full'];
   const vaeKey = (size: number) => `vae-decoder-x${size}`;
@@ -226,7 +192,7 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
       return { output, shape: [frames, 3, height, width] as [number, number, number, number] };
     });
 
-    for (const key of [...open.keys()]) await closeSession(key);
+    await sessions.closeAll();
     stagesMs.total = now() - totalStart;
     emit({ type: 'stage-end', stage: 'total', ms: stagesMs.total });
     const encodeFlops = files.flops.textEncoder;
@@ -238,11 +204,11 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
       frameShape: framesOut.shape,
       stagesMs,
       steps,
-      swaps,
+      swaps: sessions.swaps,
       cache: cache ? cache.report() : { peakBytes: 0, location: 'none' },
-      profileFiles,
+      profileFiles: sessions.profileFiles,
     };
   } finally {
-    for (const { session } of open.values()) await session.release().catch(() => {});
+    await sessions.releaseAll();
   }
 }

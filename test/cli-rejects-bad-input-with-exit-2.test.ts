@@ -13,7 +13,7 @@ describe('lightbench run refuses bad input before running anything', () => {
     [['run', '--device', 'tpu'], /--device "tpu" is not accepted; accepted: auto, cpu, cuda, webgpu/],
     [['run', '--variants', 'baseline,turbo'], /--variants "turbo" is not accepted; accepted: baseline, deepcache, fme, lightcache/],
     [['run', '--chunks', '9'], /--chunks "9" is not accepted; expected <batch×frames>x<spatial>/],
-    [['run', '--preset', 'tiny', '--cache-branch', '9'], /cacheBranch must be an integer from 0 to 3 for preset tiny, got 9/],
+    [['run', '--preset', 'tiny', '--cache-branch', '9'], /cacheBranch 9 cannot be cached for model tiny; accepted: one of 0, 1, 2, 3/],
     [['run', '--preset', 'tiny', '--slice-frames', '5'], /sliceFrames must be an integer from 1 to 4, got 5/],
     [['run', '--suite', 'nope.yaml'], /suite "nope.yaml" is neither a built-in suite \(default, deployed, ablation\) nor a file/],
     [['frobnicate'], /unknown command "frobnicate"; accepted: run, report/],

@@ -12,6 +12,9 @@ import { parseSchedulerConfig } from '../schedulers/scheduler-config.ts';
 import { checkImageToVideoShapes, checkTextToVideoShapes } from './model-manifest-shapes.ts';
 import type { ManifestComponent, ModelManifest, UserModelComponent, UserModelCutPoint, UserModelSource, UserModelTensor } from './types.ts';
 
+/** CLIP's BPE vocabulary: 49 406 merges and words, then <|startoftext|> and <|endoftext|>. */
+const CLIP_VOCAB_SIZE = 49408;
+
 const tensorName = z.string().min(1).describe('a tensor name in the ONNX graph');
 const onnxFile = z.string().min(1).describe('path of the ONNX file, relative to the manifest');
 const component = <I extends string, O extends string>(inputs: readonly I[], outputs: readonly O[], description: string) =>
@@ -65,7 +68,13 @@ const common = {
 
 /** A model manifest as written by a user (JSON or YAML). */
 export const ModelManifestSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ ...common, kind: z.literal('text-to-video'), textEncoder: component(['inputIds'], ['hiddenStates'], 'the text encoder: token ids [1, length] → hidden states [1, length, width]') }),
+  z.strictObject({
+    ...common,
+    kind: z.literal('text-to-video'),
+    textEncoder: component(['inputIds'], ['hiddenStates'], 'the text encoder: token ids [1, length] → hidden states [1, length, width]').extend({
+      vocabSize: z.number().int().min(3).optional().describe("token vocabulary size (default 49408, CLIP's); begin and end tokens are its last two ids"),
+    }),
+  }),
   z.strictObject({
     ...common,
     kind: z.literal('image-to-video'),
@@ -230,7 +239,7 @@ export async function loadModelManifest(manifestPath: string): Promise<UserModel
   };
   if (manifest.kind === 'text-to-video') {
     const textEncoder = await resolveComponent(source, 'textEncoder', manifest.textEncoder);
-    const model: UserModelSource = { ...base, kind: 'text-to-video', textEncoder: textEncoder.component };
+    const model: UserModelSource = { ...base, kind: 'text-to-video', textEncoder: { ...textEncoder.component, vocabSize: manifest.textEncoder.vocabSize ?? CLIP_VOCAB_SIZE } };
     checkTextToVideoShapes(source, model);
     return model;
   }

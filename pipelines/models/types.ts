@@ -135,7 +135,7 @@ export interface ModelManifestBase {
 /** A text-to-video manifest (AnimateDiff): text encoder input_ids → hidden states. */
 export interface TextToVideoManifest extends ModelManifestBase {
   kind: 'text-to-video';
-  textEncoder: ManifestComponent<'inputIds', 'hiddenStates'>;
+  textEncoder: ManifestComponent<'inputIds', 'hiddenStates'> & { vocabSize?: number };
 }
 
 /** An image-to-video manifest (Stable Video Diffusion): image encoder, VAE encoder and per-frame guidance. */
@@ -201,7 +201,8 @@ export interface UserModelSourceBase {
 /** A validated text-to-video user model. */
 export interface UserTextToVideoSource extends UserModelSourceBase {
   kind: 'text-to-video';
-  textEncoder: UserModelComponent<'inputIds', 'hiddenStates'>;
+  /** `vocabSize` places the begin (vocabSize − 2) and end (vocabSize − 1) tokens, as CLIP's vocabulary does. */
+  textEncoder: UserModelComponent<'inputIds', 'hiddenStates'> & { vocabSize: number };
 }
 
 /** A validated image-to-video user model. */

@@ -57,7 +57,8 @@ def animatediff_manifest(name, config, points, vae_frames_per_call):
         "name": name,
         "description": "AnimateDiff (UNetMotionModel + CLIP text encoder + AutoencoderKL decoder) exported from diffusers with random weights",
         "kind": "text-to-video",
-        "textEncoder": {"file": "text_encoder.onnx", "inputs": {"inputIds": "input_ids"}, "outputs": {"hiddenStates": "last_hidden_state"}},
+        "textEncoder": {"file": "text_encoder.onnx", "inputs": {"inputIds": "input_ids"}, "outputs": {"hiddenStates": "last_hidden_state"},
+                        "vocabSize": config["text_encoder"]["vocab_size"]},
         "unet": {
             "file": "unet.onnx",
             "sampleLayout": "BCFHW",

@@ -1,0 +1,97 @@
+import type { ModelSession } from './ort-backend.ts';
+import { createSession } from './ort-backend.ts';
+import type { ExecutionProviderName, PipelineEvent, SessionSettings, StageName, SwapRecord } from './types.ts';
+
+const now = () => performance.now();
+
+/** What the session lifecycle of one pipeline run depends on. */
+export interface StageSessionOptions {
+  settings: SessionSettings;
+  executionProvider: ExecutionProviderName;
+  /** Files were optimised ahead of time: sessions load them with optimisation off. */
+  preOptimized: boolean;
+  /** Model offload: sessions live only through the stage they serve, and every move is itemised. */
+  swap: boolean;
+  profilePrefix?: string;
+  emit: (event: PipelineEvent) => void;
+}
+
+/**
+ * Stage timing and the sessions of one pipeline run. Without swap, sessions opened in `load` stay to the end;
+ * with swap each stage opens its own and releases them at its end, and each load and release is a SwapRecord
+ * counted in the stage it serves. Events are emitted synchronously so an observer can reset memory peaks.
+ */
+export class StageSessions {
+  readonly stagesMs = {} as Record<StageName, number>;
+  readonly swaps: SwapRecord[] = [];
+  readonly profileFiles: { stage: StageName; file: string }[] = [];
+  private readonly open = new Map<string, { session: ModelSession; stage: StageName }>();
+  private current: StageName = 'load';
+
+  constructor(private readonly options: StageSessionOptions) {}
+
+  async stage<T>(name: StageName, body: () => Promise<T>): Promise<T> {
+    this.current = name;
+    this.options.emit({ type: 'stage-start', stage: name });
+    const start = now();
+    const result = await body();
+    this.stagesMs[name] = now() - start;
+    this.options.emit({ type: 'stage-end', stage: name, ms: this.stagesMs[name] });
+    return result;
+  }
+
+  private async timedSwap<T>(what: string, body: () => Promise<T>): Promise<T> {
+    const start = now();
+    const result = await body();
+    const swap = { stage: this.current, what, ms: now() - start };
+    this.swaps.push(swap);
+    this.options.emit({ type: 'swap', swap });
+    return result;
+  }
+
+  /** Opens a session now (in `load`, or at its stage's start with swap). */
+  async openSession(key: string, path: string, servesStage: StageName, deviceOutputs?: readonly string[]): Promise<ModelSession> {
+    const { settings, preOptimized, executionProvider, profilePrefix } = this.options;
+    const create = () =>
+      createSession({
+        path,
+        settings: preOptimized ? { ...settings, graphOptimizationLevel: 'disabled' as const } : settings,
+        executionProvider,
+        ...(profilePrefix ? { profilePrefix: `${profilePrefix}-${key}` } : {}),
+        ...(deviceOutputs?.length ? { deviceOutputs } : {}),
+      });
+    const session = this.options.swap ? await this.timedSwap(`load ${key}`, create) : await create();
+    this.open.set(key, { session, stage: servesStage });
+    return session;
+  }
+
+  /** The open session of `key`, opened now when it is not (swap). */
+  async sessionFor(key: string, path: string, servesStage: StageName, deviceOutputs?: readonly string[]): Promise<ModelSession> {
+    return this.open.get(key)?.session ?? this.openSession(key, path, servesStage, deviceOutputs);
+  }
+
+  async closeSession(key: string): Promise<void> {
+    const entry = this.open.get(key);
+    if (!entry) return;
+    this.open.delete(key);
+    const file = entry.session.endProfiling();
+    if (file) this.profileFiles.push({ stage: entry.stage, file });
+    if (this.options.swap) await this.timedSwap(`release ${key}`, () => entry.session.release());
+    else await entry.session.release();
+  }
+
+  /** With swap, releases the sessions a stage used at its end; without, they stay open. */
+  async endOfStage(keys: readonly string[]): Promise<void> {
+    if (this.options.swap) for (const key of keys) await this.closeSession(key);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const key of [...this.open.keys()]) await this.closeSession(key);
+  }
+
+  /** Releases whatever is still open after a failure, ignoring release errors. */
+  async releaseAll(): Promise<void> {
+    for (const { session } of this.open.values()) await session.release().catch(() => {});
+    this.open.clear();
+  }
+}

@@ -1,0 +1,218 @@
+import { clipPixelValues } from './clip-image-preprocess.ts';
+import { fullStepIndices } from './deepcache-schedule.ts';
+import type { FeatureCache } from './feature-cache.ts';
+import { createFeatureCache } from './feature-cache.ts';
+import { HarnessError } from './harness-error.ts';
+import { CACHE_FEATURE } from './onnx/graph-splitter.ts';
+import type { OrtTensor } from './ort-backend.ts';
+import { floatTensor, readFloat } from './ort-backend.ts';
+import { createScheduler } from './schedulers/create-scheduler.ts';
+import { gaussianNoise } from './seeded-random.ts';
+import { StageSessions } from './stage-sessions.ts';
+import { tokenize } from './tokenizer.ts';
+import type { PipelineEvent, PipelineOutput, StageName, StepRecord, UserPipelineRequest } from './types.ts';
+import { addedTimeIds, frameGuidance, guideFrames, repeatRows, seededImage, staticShape, typedTensor } from './user-conditioning.ts';
+import type { UserModelFiles } from './user-model-files.ts';
+import { decodeSlices } from './video-pipeline.ts';
+
+const now = () => performance.now();
+
+// The seed offsets of the draws a run makes besides its initial noise, so each has a stream of its own.
+const IMAGE_SEED_OFFSET = 1;
+const AUGMENTATION_SEED_OFFSET = 7;
+
+/**
+ * One run of a user's exported pipeline as diffusers runs it: AnimateDiff (text encoder, UNetMotionModel, VAE
+ * decoder) or Stable Video Diffusion (image encoder and VAE encoder, spatio-temporal UNet with image latents
+ * concatenated to the sample, per-frame guidance, temporal decoder). Stages, swap, DeepCache and slicing behave
+ * as in the built-in pipeline; frames come out [frames, 3, H, W] in [0, 1].
+ */
+export async function runUserPipeline(request: UserPipelineRequest, files: UserModelFiles, emit: (event: PipelineEvent) => void = () => {}): Promise<PipelineOutput> {
+  const { userModel: model, variant, frames, inputs = {} } = request;
+  const { latent } = model;
+  const sessions = new StageSessions({
+    settings: request.session,
+    executionProvider: request.executionProvider,
+    preOptimized: false,
+    swap: variant.swap,
+    ...(request.profilePrefix ? { profilePrefix: request.profilePrefix } : {}),
+    emit,
+  });
+  const unet = model.unet;
+  const bcfhw = unet.sampleLayout === 'BCFHW';
+  const perVideo = latent.channels * frames * latent.height * latent.width;
+  const sampleShape = staticShape(unet.inputs.sample, bcfhw ? [2, latent.channels, frames, latent.height, latent.width] : [2, frames, latent.channels, latent.height, latent.width]);
+  const batch = sampleShape[0]!;
+  if (batch !== 1 && batch !== 2) {
+    throw new HarnessError('shape-mismatch', `${model.manifestPath}: unet.inputs.sample has batch ${batch}; accepted: 1 (no guidance) or 2 (classifier-free guidance)`);
+  }
+  const guided = batch === 2;
+  const frameOf = bcfhw ? (i: number) => Math.floor(i / (latent.height * latent.width)) % frames : (i: number) => Math.floor(i / (latent.channels * latent.height * latent.width));
+  const deviceResidentCache = variant.cache !== null && !variant.swap && request.executionProvider === 'webgpu';
+  const deviceOutputs = (key: string) => (deviceResidentCache && key === 'unet-full' ? [CACHE_FEATURE] : undefined);
+  const encodeKeys = model.kind === 'image-to-video' ? ['image-encoder', 'vae-encoder'] : ['text-encoder'];
+  const unetKeys = files.unetShallow ? ['unet-full', 'unet-shallow'] : ['unet-full'];
+  const slices = decodeSlices(frames, model.vaeDecoder.framesPerCall ?? variant.sliceFrames);
+
+  emit({ type: 'stage-start', stage: 'total' });
+  const totalStart = now();
+  try {
+    await sessions.stage('load', async () => {
+      if (variant.swap) return;
+      await sessions.openSession(encodeKeys[0]!, files.conditionEncoder, 'encode');
+      if (files.vaeEncoder) await sessions.openSession('vae-encoder', files.vaeEncoder, 'encode');
+      await sessions.openSession('unet-full', files.unetFull, 'denoise', deviceOutputs('unet-full'));
+      if (files.unetShallow) await sessions.openSession('unet-shallow', files.unetShallow, 'denoise');
+      await sessions.openSession('vae-decoder', files.vaeDecoder, 'decode');
+    });
+
+    const conditioning = await sessions.stage('encode', async () => {
+      const encoder = await sessions.sessionFor(encodeKeys[0]!, files.conditionEncoder, 'encode');
+      const feeds: Record<string, OrtTensor> = {};
+      let imageLatents: Float32Array | null = null;
+      if (model.kind === 'text-to-video') {
+        const ids = model.textEncoder.inputs.inputIds;
+        const length = staticShape(ids, [1, 77])[1]!;
+        const tokens = inputs.tokenIds ?? {
+          negative: tokenize(request.negativePrompt, model.textEncoder.vocabSize, length),
+          prompt: tokenize(request.prompt, model.textEncoder.vocabSize, length),
+        };
+        const hidden: Float32Array[] = [];
+        for (const row of guided ? [tokens.negative, tokens.prompt] : [tokens.prompt]) {
+          const out = await encoder.run({ [ids.name]: typedTensor(ids, row, [1, length]) });
+          hidden.push(Float32Array.from(await readFloat(out[model.textEncoder.outputs.hiddenStates.name]!)));
+        }
+        // AnimateDiff's UNet takes one context row per frame: [uncond × frames, cond × frames].
+        const rows = unet.contextBatch === 'per-frame' ? frames : 1;
+        feeds[unet.inputs.encoderHiddenStates.name] = floatTensor(repeatRows(hidden, rows), [hidden.length * rows, length, hidden[0]!.length / length]);
+      } else {
+        const [, , height, width] = staticShape(model.vaeEncoder.inputs.sample, [1, 3, latent.height * 8, latent.width * 8]) as [number, number, number, number];
+        const image = inputs.image ?? seededImage(request.seed + IMAGE_SEED_OFFSET, height, width);
+        const pixels = model.imageEncoder.inputs.pixelValues;
+        const size = staticShape(pixels, [1, 3, 224, 224])[2]!;
+        const embedsOut = await encoder.run({ [pixels.name]: floatTensor(clipPixelValues(image, height, width, { size }), [1, 3, size, size]) });
+        const embeds = Float32Array.from(await readFloat(embedsOut[model.imageEncoder.outputs.imageEmbeds.name]!));
+        // diffusers conditions the unguided half on zero embeddings and zero image latents.
+        const rows = guided ? [new Float32Array(embeds.length), embeds] : [embeds];
+        feeds[unet.inputs.encoderHiddenStates.name] = floatTensor(repeatRows(rows, 1), [rows.length, 1, embeds.length]);
+        const vaeEncoder = await sessions.sessionFor('vae-encoder', files.vaeEncoder!, 'encode');
+        const noise = inputs.noiseAugmentation ?? gaussianNoise(request.seed + AUGMENTATION_SEED_OFFSET, image.length);
+        const strength = model.conditioning.noiseAugStrength;
+        const augmented = image.map((v, i) => v * 2 - 1 + strength * noise[i]!);
+        const latentOut = await vaeEncoder.run({ [model.vaeEncoder.inputs.sample.name]: floatTensor(augmented, [1, 3, height, width]) });
+        imageLatents = Float32Array.from(await readFloat(latentOut[model.vaeEncoder.outputs.latents.name]!));
+        const timeIds = unet.inputs.addedTimeIds!;
+        feeds[timeIds.name] = typedTensor(timeIds, addedTimeIds(model.conditioning, batch), [batch, 3]);
+      }
+      await sessions.endOfStage(encodeKeys);
+      return { feeds, imageLatents };
+    });
+
+    const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, deviceResidentCache) : null;
+    const { latents, steps } = await sessions.stage('denoise', async () => {
+      const full = await sessions.sessionFor('unet-full', files.unetFull, 'denoise', deviceOutputs('unet-full'));
+      const shallow = files.unetShallow ? await sessions.sessionFor('unet-shallow', files.unetShallow, 'denoise') : null;
+      const scheduler = createScheduler(request.scheduler, request.steps);
+      const fullSteps = new Set(variant.cache ? fullStepIndices(request.steps, variant.cache) : scheduler.timesteps.map((_, i) => i));
+      const guidance = model.kind === 'image-to-video' ? frameGuidance(request.guidanceScale, model.maxGuidanceScale, frames) : frameGuidance(request.guidanceScale, null, frames);
+      let x = inputs.initialNoise ? Float32Array.from(inputs.initialNoise) : gaussianNoise(request.seed, perVideo);
+      if (x.length !== perVideo) throw new HarnessError('shape-mismatch', `initial noise has ${x.length} values; model ${model.name} needs ${perVideo}`);
+      if (scheduler.initNoiseSigma !== 1) x = x.map((v) => v * scheduler.initNoiseSigma);
+      const sampleChannels = sampleShape[bcfhw ? 1 : 2]!;
+      const timestep = unet.inputs.timestep;
+      const records: StepRecord[] = [];
+      for (let i = 0; i < scheduler.timesteps.length; i++) {
+        const start = now();
+        const kind = fullSteps.has(i) || !shallow ? 'full' : 'cached';
+        const scaled = scheduler.scaleModelInput(x, i);
+        const sample = new Float32Array(batch * perVideo * (sampleChannels / latent.channels));
+        if (conditioning.imageLatents) {
+          // [batch, frames, latent + image channels, h, w]: each frame's latents, then the image latents (zero for the unguided half).
+          const plane = latent.height * latent.width;
+          const perFrameIn = sampleChannels * plane;
+          for (let b = 0; b < batch; b++) {
+            for (let f = 0; f < frames; f++) {
+              const at = (b * frames + f) * perFrameIn;
+              sample.set(scaled.subarray(f * latent.channels * plane, (f + 1) * latent.channels * plane), at);
+              if (!guided || b === 1) sample.set(conditioning.imageLatents, at + latent.channels * plane);
+            }
+          }
+        } else {
+          for (let b = 0; b < batch; b++) sample.set(scaled, b * perVideo);
+        }
+        const feeds: Record<string, OrtTensor> = {
+          ...conditioning.feeds,
+          [unet.inputs.sample.name]: floatTensor(sample, sampleShape),
+          [timestep.name]: typedTensor(timestep, [scheduler.timesteps[i]!], timestep.shape?.length === 0 ? [] : [1]),
+        };
+        let out: Record<string, OrtTensor>;
+        if (kind === 'full') {
+          out = await full.run(feeds);
+          if (cache) await cache.store(out[CACHE_FEATURE]!);
+        } else {
+          out = await shallow!.run({ ...feeds, [CACHE_FEATURE]: await cache!.fetch() });
+        }
+        const noise = await readFloat(out[unet.outputs.noisePred.name]!);
+        if (cache && i + 1 < scheduler.timesteps.length && !fullSteps.has(i + 1)) cache.prefetch();
+        x = scheduler.step(guided ? guideFrames(noise, guidance, frameOf) : Float32Array.from(noise), i, x);
+        const step = { index: i, timestep: scheduler.timesteps[i]!, kind, ms: now() - start } as const;
+        records.push(step);
+        emit({ type: 'step', step, of: scheduler.timesteps.length });
+      }
+      cache?.clear();
+      await sessions.endOfStage(unetKeys);
+      return { latents: x, steps: records };
+    });
+
+    const decoded = await sessions.stage('decode', async () => {
+      const plane = latent.height * latent.width;
+      const perFrameLatent = latent.channels * plane;
+      // Frames first, [frames, channels, h, w], divided by the scaling factor as diffusers decodes.
+      const byFrame = new Float32Array(perVideo);
+      for (let f = 0; f < frames; f++) {
+        for (let c = 0; c < latent.channels; c++) {
+          const from = bcfhw ? (c * frames + f) * plane : (f * latent.channels + c) * plane;
+          for (let p = 0; p < plane; p++) byFrame[f * perFrameLatent + c * plane + p] = latents[from + p]! / latent.scalingFactor;
+        }
+      }
+      const decoder = await sessions.sessionFor('vae-decoder', files.vaeDecoder, 'decode');
+      let output: Float32Array | null = null;
+      let shape: [number, number, number, number] = [frames, 3, 0, 0];
+      let at = 0;
+      for (const size of slices) {
+        const out = await decoder.run({ [model.vaeDecoder.inputs.latents.name]: floatTensor(byFrame.slice(at * perFrameLatent, (at + size) * perFrameLatent), [size, latent.channels, latent.height, latent.width]) });
+        const tensor = out[model.vaeDecoder.outputs.sample.name]!;
+        const pixels = await readFloat(tensor);
+        if (!output) {
+          shape = [frames, 3, tensor.dims[2]!, tensor.dims[3]!];
+          output = new Float32Array(frames * 3 * shape[2] * shape[3]);
+        }
+        const perFrame = 3 * shape[2] * shape[3];
+        for (let i = 0; i < pixels.length; i++) output[at * perFrame + i] = Math.min(1, Math.max(0, pixels[i]! / 2 + 0.5));
+        at += size;
+      }
+      await sessions.endOfStage(['vae-decoder']);
+      return { output: output!, shape };
+    });
+
+    await sessions.closeAll();
+    sessions.stagesMs.total = now() - totalStart;
+    emit({ type: 'stage-end', stage: 'total', ms: sessions.stagesMs.total });
+    const encodeFlops = files.flops.conditionEncoder * (model.kind === 'text-to-video' && guided ? 2 : 1) + files.flops.vaeEncoder;
+    const denoiseFlops = steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0);
+    // Work was counted at the decoder's stated batch (1 where it is symbolic).
+    const decodeFlops = (files.flops.vaeDecoder * frames) / (model.vaeDecoder.framesPerCall ?? staticShape(model.vaeDecoder.inputs.latents, [1])[0]!);
+    return {
+      frames: decoded.output,
+      frameShape: decoded.shape,
+      flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops, total: encodeFlops + denoiseFlops + decodeFlops },
+      stagesMs: sessions.stagesMs as Record<StageName, number>,
+      steps,
+      swaps: sessions.swaps,
+      cache: cache ? cache.report() : { peakBytes: 0, location: 'none' },
+      profileFiles: sessions.profileFiles,
+    };
+  } finally {
+    await sessions.releaseAll();
+  }
+}
