@@ -72,7 +72,7 @@ export async function checkParity(fixtureDir: string, modelDir = join(tmpdir(), 
       referenceMaxAbs = Math.max(referenceMaxAbs, Math.abs(expected[i]!));
     }
     if (output.frames.length !== expected.length) throw new Error(`${fixtureDir}: ${variant.name} gave ${output.frames.length} values, the reference has ${expected.length}`);
-    const reference = variant.name === 'baseline' ? `diffusers ${String(index.pipeline)}` : `${index.deepcache.helper as unknown as string} (cache_interval ${cache.interval}, cache_branch_id ${index.deepcache.cacheBranchId})`;
+    const reference = variant.name === 'baseline' ? `diffusers ${String(index.pipeline)}` : `${index.deepcache.helper} (cache_interval ${cache.interval}, cache_branch_id ${index.deepcache.cacheBranchId})`;
     results.push({ fixture: model.name, variant: variant.name as ParityResult['variant'], reference, maxAbsError, relativeError: maxAbsError / referenceMaxAbs, referenceMaxAbs });
   }
   return results;

@@ -12,7 +12,7 @@ export interface ReferenceTensor {
 /** reference.json: settings of the recorded run and its tensor index. */
 export interface ReferenceIndex {
   steps: number;
-  deepcache: { cacheInterval: number; cacheBranchId: number; projectBranch: number };
+  deepcache: { helper: string; cacheInterval: number; cacheBranchId: number; projectBranch: number };
   tensors: Record<string, { file: string; dtype: 'float32' | 'int64'; shape: number[] }>;
   [setting: string]: unknown;
 }
