@@ -199,7 +199,7 @@ async function measureBoundary(model: OnnxModel, cutTensor: string, scratchPath:
  * External data files of the source model made available in `outDir` under the same relative names, so the
  * references in the written graphs stay valid: a hard link where the file system allows it, a copy otherwise.
  */
-async function provideExternalData(model: OnnxModel, sourceDir: string, outDir: string): Promise<SplitFiles['externalData']> {
+export async function provideExternalData(model: OnnxModel, sourceDir: string, outDir: string): Promise<SplitFiles['externalData']> {
   const provided: SplitFiles['externalData'] = [];
   for (const file of externalDataFiles(model)) {
     if (isAbsolute(file)) throw new HarnessError('bad-onnx-file', `external data location "${file}" is absolute; ONNX Runtime only loads locations relative to the model`);
