@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
-import type { UserModelSource } from '../pipelines/models/types.ts';
 import { CACHE_FEATURE, splitModelFile } from '../pipelines/onnx/graph-splitter.ts';
-import type { Feed } from './fixtures/run-built-graph.ts';
 import { maxAbs, maxAbsDiff, runModelFile } from './fixtures/run-built-graph.ts';
-import { USER_MODELS_DIR, USER_MODEL_FIXTURES, referenceTensor } from './fixtures/user-model-reference.ts';
+import { USER_MODELS_DIR, USER_MODEL_FIXTURES, unetFeeds } from './fixtures/user-model-reference.ts';
 
 // The exported diffusers UNets (IR 10, weights in external data) split at every manifest cut point, written to
 // another folder (the data file is linked there), then chained on the first UNet call the PyTorch pipeline made:
@@ -21,17 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function unetFeeds(fixture: string, model: UserModelSource): Record<string, Feed> {
-  const { inputs } = model.unet;
-  const feeds: Record<string, Feed> = {
-    [inputs.sample.name]: referenceTensor(fixture, 'unet.sample'),
-    [inputs.timestep.name]: referenceTensor(fixture, 'unet.timestep'),
-    [inputs.encoderHiddenStates.name]: referenceTensor(fixture, 'unet.encoder_hidden_states'),
-  };
-  if (inputs.addedTimeIds) feeds[inputs.addedTimeIds.name] = referenceTensor(fixture, 'unet.added_time_ids');
-  return feeds;
-}
 
 for (const fixture of USER_MODEL_FIXTURES) {
   describe(`${fixture}: split UNet chained equals the full UNet`, async () => {

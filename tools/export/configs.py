@@ -271,8 +271,19 @@ SVD_EULER = {
     "use_karras_sigmas": True,
 }
 
+# The tiny topology at activation sizes where memory strategies show on a CPU: 16 frames of 256×256 (32×32
+# latents), so one spatial attention score tensor of the guided batch is 2·16·2 heads × 1024² floats (256 MiB).
+SMALL_ANIMATEDIFF = {
+    **TINY_ANIMATEDIFF,
+    "unet": {**TINY_ANIMATEDIFF["unet"], "block_out_channels": [32, 64, 64], "sample_size": 32},
+    "pipeline": {**TINY_ANIMATEDIFF["pipeline"], "frames": 16, "height": 256, "width": 256},
+    "vae": {**TINY_ANIMATEDIFF["vae"], "block_out_channels": [32, 32, 32, 32], "down_block_types": ["DownEncoderBlock2D"] * 4,
+            "up_block_types": ["UpDecoderBlock2D"] * 4, "sample_size": 256},
+}
+
 CONFIGS = {
     ("animatediff", "tiny"): TINY_ANIMATEDIFF,
+    ("animatediff", "small"): SMALL_ANIMATEDIFF,
     ("animatediff", "full"): FULL_ANIMATEDIFF,
     ("svd", "tiny"): TINY_SVD,
     ("svd", "full"): FULL_SVD,
