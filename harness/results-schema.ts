@@ -65,6 +65,7 @@ export const ResolvedSuiteSchema = z
     frames: positiveCount(),
     seed: z.number().int(),
     prompt: z.string(),
+    image: z.string().optional().describe('image-to-video: the conditioning image file; absent when drawn from the seed'),
     negativePrompt: z.string(),
     guidanceScale: z.number().nonnegative(),
     scheduler: z.record(z.string(), z.unknown()),

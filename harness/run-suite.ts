@@ -116,7 +116,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
       const profileDir = suite.profile ? join(workDir, `profile-${pair.model}-${pair.spec.name}`) : null;
       if (profileDir) await mkdir(profileDir, { recursive: true });
       const request: AnyPipelineRequest = {
-        ...(pair.source.kind === 'user' ? { userModel: pair.source.model } : { preset: pair.source.preset }),
+        ...(pair.source.kind === 'user' ? { userModel: pair.source.model, ...(suite.image ? { imagePath: suite.image } : {}) } : { preset: pair.source.preset }),
         frames: suite.frames,
         steps: suite.steps,
         seed: suite.seed,

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readConditioningImage } from '../pipelines/conditioning-image.ts';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
 import { PRESETS, getPreset } from '../pipelines/models/presets.ts';
 import type { ModelPreset, UserModelSource } from '../pipelines/models/types.ts';
@@ -40,6 +42,7 @@ export const SuiteFileSchema = z.strictObject({
   frames: z.number().int().min(1).max(32).optional(),
   seed: z.number().int().optional(),
   prompt: z.string().optional(),
+  image: z.string().min(1).optional().describe('image-to-video models: a PNG conditioning image of the size their VAE encoder takes (default: one drawn from the seed)'),
   negativePrompt: z.string().optional(),
   guidanceScale: z.number().min(0).optional(),
   scheduler: z.union([z.enum(['ddim', 'euler']), z.record(z.string(), z.unknown())]).optional(),
@@ -120,6 +123,17 @@ export async function loadUserModels(file: SuiteFile, overrides: SuiteFile = {})
     if (isManifestReference(model)) loaded.set(model, await loadModelManifest(model));
   }
   return loaded;
+}
+
+// The image is read once here so that a missing file or a wrong size stops the run before anything is measured.
+function checkedImage(path: string, model: UserModelSource | undefined): string {
+  if (model?.kind !== 'image-to-video') {
+    throw new HarnessError('bad-suite', `image: only image-to-video models take a conditioning image; ${model ? `model ${model.name} is text-to-video` : 'built-in presets are text-to-video'}`);
+  }
+  const [, , height, width] = model.vaeEncoder.inputs.sample.shape ?? [];
+  if (typeof height !== 'number' || typeof width !== 'number') throw new HarnessError('bad-suite', `image: the VAE encoder of model ${model.name} states no image size`);
+  readConditioningImage(path, height, width);
+  return resolve(path);
 }
 
 function userTarget(model: UserModelSource): VariantTarget {
@@ -243,6 +257,7 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     frames,
     seed: merged.seed ?? DEFAULTS.seed,
     prompt: merged.prompt ?? DEFAULTS.prompt,
+    ...(merged.image !== undefined ? { image: checkedImage(merged.image, user) } : {}),
     negativePrompt: merged.negativePrompt ?? DEFAULTS.negativePrompt,
     guidanceScale: merged.guidanceScale ?? (first.kind === 'user' ? first.model.guidanceScale : first.preset.guidanceScale),
     scheduler: { ...scheduler },

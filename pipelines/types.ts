@@ -119,6 +119,8 @@ export interface UserPipelineInputs {
 /** One pipeline run of a user's exported model, described by its manifest, instead of a built-in preset. */
 export interface UserPipelineRequest extends Omit<PipelineRequest, 'preset'> {
   userModel: import('./models/types.ts').UserModelSource;
+  /** Image-to-video: a PNG conditioning image (else one drawn from the seed). */
+  imagePath?: string;
   inputs?: UserPipelineInputs;
 }
 

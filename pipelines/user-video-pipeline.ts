@@ -1,4 +1,5 @@
 import { clipPixelValues } from './clip-image-preprocess.ts';
+import { readConditioningImage } from './conditioning-image.ts';
 import { fullStepIndices } from './deepcache-schedule.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import { createFeatureCache } from './feature-cache.ts';
@@ -54,6 +55,12 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
   const unetKeys = files.unetShallow ? ['unet-full', 'unet-shallow'] : ['unet-full'];
   const slices = decodeSlices(frames, model.vaeDecoder.framesPerCall ?? variant.sliceFrames);
 
+  // The conditioning image is an input, like the prompt: read or drawn before the clock starts.
+  const imageSize = model.kind === 'image-to-video' ? { height: staticShape(model.vaeEncoder.inputs.sample, [1, 3, 1, 1])[2]!, width: staticShape(model.vaeEncoder.inputs.sample, [1, 3, 1, 1])[3]! } : null;
+  const conditioningImage = imageSize
+    ? (inputs.image ?? (request.imagePath ? readConditioningImage(request.imagePath, imageSize.height, imageSize.width) : seededImage(request.seed + IMAGE_SEED_OFFSET, imageSize.height, imageSize.width)))
+    : null;
+
   emit({ type: 'stage-start', stage: 'total' });
   const totalStart = now();
   try {
@@ -86,8 +93,8 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
         const rows = unet.contextBatch === 'per-frame' ? frames : 1;
         feeds[unet.inputs.encoderHiddenStates.name] = floatTensor(repeatRows(hidden, rows), [hidden.length * rows, length, hidden[0]!.length / length]);
       } else {
-        const [, , height, width] = staticShape(model.vaeEncoder.inputs.sample, [1, 3, latent.height * 8, latent.width * 8]) as [number, number, number, number];
-        const image = inputs.image ?? seededImage(request.seed + IMAGE_SEED_OFFSET, height, width);
+        const { height, width } = imageSize!;
+        const image = conditioningImage!;
         const pixels = model.imageEncoder.inputs.pixelValues;
         const size = staticShape(pixels, [1, 3, 224, 224])[2]!;
         const embedsOut = await encoder.run({ [pixels.name]: floatTensor(clipPixelValues(image, height, width, { size }), [1, 3, size, size]) });
