@@ -3,11 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { HarnessError } from './harness-error.ts';
-import { chunkGraph } from './onnx/graph-chunker.ts';
-import { countModelWork } from './onnx/flop-counter.ts';
-import { encodeOnnxModel, readOnnxModel } from './onnx/model-file.ts';
-import { provideExternalData, splitModelFile } from './onnx/graph-splitter.ts';
+import { ensureOptimizedModel } from './models/model-store.ts';
 import type { ChunkCounts } from './models/types.ts';
+import { INLINE_LIMIT_BYTES, externalDataBytes, inlineExternalData } from './onnx/external-data.ts';
+import { countModelWork } from './onnx/flop-counter.ts';
+import { chunkGraph } from './onnx/graph-chunker.ts';
+import { provideExternalData, splitModelFile } from './onnx/graph-splitter.ts';
+import type { OnnxModel } from './onnx/model-file.ts';
+import { encodeOnnxModel, externalDataFiles, readOnnxModel } from './onnx/model-file.ts';
 import type { UserPipelineRequest } from './types.ts';
 
 /** The files one variant of a user model runs, and the work of one call of each. */
@@ -16,79 +19,118 @@ export interface UserModelFiles {
   conditionEncoder: string;
   /** Image-to-video only: the VAE encoder of the conditioning image. */
   vaeEncoder: string | null;
-  /** The UNet as exported, or its full-with-cache graph when the variant caches. */
+  /** The UNet as exported, or its full-with-cache graph when the variant caches (chunked when it chunks). */
   unetFull: string;
   unetShallow: string | null;
   vaeDecoder: string;
+  /** True when every file was optimised ahead of time, so sessions load them with optimisation off. */
+  preOptimized: boolean;
+  /** Work of one call of each graph, counted on the graphs before chunking (chunking moves rows only). */
   flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; vaeDecoder: number };
 }
 
-// Bumped when the splitter's output changes, so older split files are not reused.
-const SPLIT_VERSION = 1;
+// Bumped when a derived file's content changes, so older copies in the cache are not reused.
+const DERIVED_VERSION = 2;
 
-async function fileKey(path: string, extra: string): Promise<string> {
+/** A cache folder for files derived from `path`, keyed by the file, its size and time, and what is derived. */
+async function derivedDir(modelDir: string, modelName: string, path: string, what: string): Promise<string> {
   const info = await stat(path);
-  return createHash('sha256').update(`${SPLIT_VERSION}:${path}:${info.size}:${info.mtimeMs}:${extra}`).digest('hex').slice(0, 12);
+  const key = createHash('sha256').update(`${DERIVED_VERSION}:${path}:${info.size}:${info.mtimeMs}:${what}`).digest('hex').slice(0, 12);
+  return join(modelDir, 'user', `${modelName}-${basename(path).replace(/\.onnx$/i, '')}-${key}`);
 }
 
-/** The FME-chunked copy of a UNet file in `outDir` (written once; external data linked beside it). */
+async function writeAtomically(target: string, model: OnnxModel): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const temporary = `${target}.tmp-${process.pid}`;
+  await writeFile(temporary, encodeOnnxModel(model));
+  await rename(temporary, target);
+}
+
+/** The FME-chunked copy of a UNet file, beside it in the cache (external data linked there). */
 async function chunkedCopy(path: string, outDir: string, chunks: ChunkCounts, batchFrames: number): Promise<string> {
   const target = join(outDir, `${basename(path).replace(/\.onnx$/i, '')}.chunked-${chunks.batchFrames}x${chunks.spatial}.onnx`);
   if (existsSync(target)) return target;
   const model = await readOnnxModel(path);
   await mkdir(outDir, { recursive: true });
   await provideExternalData(model, dirname(path), outDir);
-  const temporary = `${target}.tmp-${process.pid}`;
-  await writeFile(temporary, encodeOnnxModel(chunkGraph(model, chunks, batchFrames).model));
-  await rename(temporary, target);
+  await writeAtomically(target, chunkGraph(model, chunks, batchFrames).model);
   return target;
 }
 
 /**
- * Splits the user's UNet at the variant's cut point and, for FME chunking, rewrites the graphs to run over row
- * slices (once: the files are kept in the model cache, keyed by the source file, its size and time, and the cut
- * tensor) and counts each file's work. Nothing is written beside the
- * user's own files except links to their external data inside the cache.
+ * A copy of `path` in `outDir` with its weights inside and optimised by ONNX Runtime, as built-in models are, so
+ * timed session creation does not pay for graph optimisation; null when the weights are too large for one file.
+ */
+async function optimizedCopy(path: string, outDir: string, level: UserPipelineRequest['session']['graphOptimizationLevel']): Promise<string | null> {
+  const target = join(outDir, `${basename(path).replace(/\.onnx$/i, '')}.inline.onnx`);
+  if (!existsSync(target)) {
+    const model = await readOnnxModel(path);
+    if (externalDataFiles(model).length) {
+      if ((await externalDataBytes(model, dirname(path))) > INLINE_LIMIT_BYTES) return null;
+      await inlineExternalData(model, dirname(path));
+    }
+    await writeAtomically(target, model);
+  }
+  return ensureOptimizedModel(target, level);
+}
+
+/**
+ * Prepares the files of one variant of a user model: splits the UNet at the variant's cut point, rewrites it for
+ * FME chunking, copies every graph into the model cache with its weights inlined and optimises it there (CPU; not
+ * for weights over 1.8 GB), and counts each graph's work. Each derived file is made once and kept, keyed by its
+ * source; nothing is written beside the user's own files.
  */
 export async function prepareUserModels(request: UserPipelineRequest): Promise<UserModelFiles> {
   const { userModel: model, variant, modelDir } = request;
-  let unetFull = model.unet.path;
+  const unet = model.unet.path;
+  let unetFull = unet;
   let unetShallow: string | null = null;
+  let unetDir = await derivedDir(modelDir, model.name, unet, 'plain');
   if (variant.cache) {
     const branch = variant.cache.branch;
     const point = model.unet.cutPoints.find((p) => p.branch === branch);
     if (!point) {
       throw new HarnessError('bad-variant-parameter', `cacheBranch ${branch}: ${model.manifestPath} lists no cut point for it; listed: ${model.unet.cutPoints.map((p) => p.branch).join(', ') || 'none'}`);
     }
-    const outDir = join(modelDir, 'user', `${model.name}-${await fileKey(model.unet.path, point.tensor.name)}`);
-    const stem = model.unet.path.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, '');
-    const fullPath = join(outDir, `${stem}.full-with-cache.onnx`);
-    const shallowPath = join(outDir, `${stem}.shallow.onnx`);
-    if (!existsSync(fullPath) || !existsSync(shallowPath)) await splitModelFile(model.unet.path, point.tensor.name, outDir);
+    unetDir = await derivedDir(modelDir, model.name, unet, `cut ${point.tensor.name}`);
+    const stem = basename(unet).replace(/\.onnx$/i, '');
+    const fullPath = join(unetDir, `${stem}.full-with-cache.onnx`);
+    const shallowPath = join(unetDir, `${stem}.shallow.onnx`);
+    if (!existsSync(fullPath) || !existsSync(shallowPath)) await splitModelFile(unet, point.tensor.name, unetDir);
     unetFull = fullPath;
     unetShallow = variant.cache.interval > 1 ? shallowPath : null;
-  }
-  if (variant.chunks) {
-    const batch = typeof model.unet.inputs.sample.shape?.[0] === 'number' ? model.unet.inputs.sample.shape[0] : 2;
-    const outDir = join(modelDir, 'user', `${model.name}-${await fileKey(model.unet.path, 'chunked')}`);
-    unetFull = await chunkedCopy(unetFull, outDir, variant.chunks, batch * request.frames);
-    if (unetShallow) unetShallow = await chunkedCopy(unetShallow, outDir, variant.chunks, batch * request.frames);
   }
   const conditionEncoder = model.kind === 'text-to-video' ? model.textEncoder.path : model.imageEncoder.path;
   const vaeEncoder = model.kind === 'image-to-video' ? model.vaeEncoder.path : null;
   const work = async (path: string | null) => (path ? (await countModelWork(path)).flops : 0);
-  return {
-    conditionEncoder,
-    vaeEncoder,
-    unetFull,
-    unetShallow,
-    vaeDecoder: model.vaeDecoder.path,
-    flops: {
-      conditionEncoder: await work(conditionEncoder),
-      vaeEncoder: await work(vaeEncoder),
-      unetFull: await work(unetFull),
-      unetShallow: await work(unetShallow),
-      vaeDecoder: await work(model.vaeDecoder.path),
-    },
+  const flops = {
+    conditionEncoder: await work(conditionEncoder),
+    vaeEncoder: await work(vaeEncoder),
+    unetFull: await work(unetFull),
+    unetShallow: await work(unetShallow),
+    vaeDecoder: await work(model.vaeDecoder.path),
   };
+  if (variant.chunks) {
+    const batch = typeof model.unet.inputs.sample.shape?.[0] === 'number' ? model.unet.inputs.sample.shape[0] : 2;
+    unetFull = await chunkedCopy(unetFull, unetDir, variant.chunks, batch * request.frames);
+    if (unetShallow) unetShallow = await chunkedCopy(unetShallow, unetDir, variant.chunks, batch * request.frames);
+  }
+  const level = request.session.graphOptimizationLevel;
+  let preOptimized = request.executionProvider === 'cpu' && level !== 'disabled';
+  const ready = async (path: string, dir: string | null): Promise<string> => {
+    if (!preOptimized) return path;
+    const optimized = await optimizedCopy(path, dir ?? (await derivedDir(modelDir, model.name, path, 'inline')), level);
+    if (!optimized) preOptimized = false;
+    return optimized ?? path;
+  };
+  const files = {
+    conditionEncoder: await ready(conditionEncoder, null),
+    vaeEncoder: vaeEncoder ? await ready(vaeEncoder, null) : null,
+    unetFull: await ready(unetFull, unetFull === unet ? null : unetDir),
+    unetShallow: unetShallow ? await ready(unetShallow, unetDir) : null,
+    vaeDecoder: await ready(model.vaeDecoder.path, null),
+  };
+  // One file that could not be optimised ahead of time makes every session optimise at load, as they would.
+  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, vaeDecoder: model.vaeDecoder.path, preOptimized, flops };
+  return { ...files, preOptimized, flops };
 }

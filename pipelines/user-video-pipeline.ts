@@ -34,7 +34,7 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
   const sessions = new StageSessions({
     settings: request.session,
     executionProvider: request.executionProvider,
-    preOptimized: false,
+    preOptimized: files.preOptimized,
     swap: variant.swap,
     ...(request.profilePrefix ? { profilePrefix: request.profilePrefix } : {}),
     emit,
