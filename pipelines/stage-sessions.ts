@@ -1,6 +1,6 @@
 import type { ModelSession } from './ort-backend.ts';
 import { createSession } from './ort-backend.ts';
-import type { ExecutionProviderName, PipelineEvent, SessionSettings, StageName, SwapRecord } from './types.ts';
+import type { CacheReport, ExecutionProviderName, PipelineEvent, PipelineOutput, SessionSettings, StageName, StepRecord, SwapRecord } from './types.ts';
 
 const now = () => performance.now();
 
@@ -29,6 +29,22 @@ export class StageSessions {
   private current: StageName = 'load';
 
   constructor(private readonly options: StageSessionOptions) {}
+
+  /** The sessions of one run of `request`'s variant. */
+  static forRun(
+    request: { session: SessionSettings; executionProvider: ExecutionProviderName; variant: { swap: boolean }; profilePrefix?: string },
+    preOptimized: boolean,
+    emit: (event: PipelineEvent) => void,
+  ): StageSessions {
+    return new StageSessions({
+      settings: request.session,
+      executionProvider: request.executionProvider,
+      preOptimized,
+      swap: request.variant.swap,
+      ...(request.profilePrefix ? { profilePrefix: request.profilePrefix } : {}),
+      emit,
+    });
+  }
 
   async stage<T>(name: StageName, body: () => Promise<T>): Promise<T> {
     this.current = name;
@@ -87,6 +103,21 @@ export class StageSessions {
 
   async closeAll(): Promise<void> {
     for (const key of [...this.open.keys()]) await this.closeSession(key);
+  }
+
+  /** The run's output: its frames and steps with this run's stage times, moves and profiles. */
+  output(parts: { frames: Float32Array; frameShape: [number, number, number, number]; steps: StepRecord[]; cache: CacheReport | null; flops: { encode: number; denoise: number; decode: number } }): PipelineOutput {
+    const { encode, denoise, decode } = parts.flops;
+    return {
+      frames: parts.frames,
+      frameShape: parts.frameShape,
+      flops: { encode, denoise, decode, total: encode + denoise + decode },
+      stagesMs: this.stagesMs,
+      steps: parts.steps,
+      swaps: this.swaps,
+      cache: parts.cache ?? { peakBytes: 0, location: 'none' },
+      profileFiles: this.profileFiles,
+    };
   }
 
   /** Releases whatever is still open after a failure, ignoring release errors. */

@@ -11,7 +11,7 @@ import { createScheduler } from './schedulers/create-scheduler.ts';
 import { gaussianNoise } from './seeded-random.ts';
 import { StageSessions } from './stage-sessions.ts';
 import { tokenize } from './tokenizer.ts';
-import type { PipelineEvent, PipelineOutput, StageName, StepRecord, UserPipelineRequest } from './types.ts';
+import type { PipelineEvent, PipelineOutput, StepRecord, UserPipelineRequest } from './types.ts';
 import { addedTimeIds, frameGuidance, guideFrames, repeatRows, seededImage, staticShape, typedTensor } from './user-conditioning.ts';
 import type { UserModelFiles } from './user-model-files.ts';
 import { decodeSlices } from './video-pipeline.ts';
@@ -31,14 +31,7 @@ const AUGMENTATION_SEED_OFFSET = 7;
 export async function runUserPipeline(request: UserPipelineRequest, files: UserModelFiles, emit: (event: PipelineEvent) => void = () => {}): Promise<PipelineOutput> {
   const { userModel: model, variant, frames, inputs = {} } = request;
   const { latent } = model;
-  const sessions = new StageSessions({
-    settings: request.session,
-    executionProvider: request.executionProvider,
-    preOptimized: files.preOptimized,
-    swap: variant.swap,
-    ...(request.profilePrefix ? { profilePrefix: request.profilePrefix } : {}),
-    emit,
-  });
+  const sessions = StageSessions.forRun(request, files.preOptimized, emit);
   const unet = model.unet;
   const bcfhw = unet.sampleLayout === 'BCFHW';
   const perVideo = latent.channels * frames * latent.height * latent.width;
@@ -209,16 +202,7 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
     const denoiseFlops = steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0);
     // Work was counted at the decoder's stated batch (1 where it is symbolic).
     const decodeFlops = (files.flops.vaeDecoder * frames) / (model.vaeDecoder.framesPerCall ?? staticShape(model.vaeDecoder.inputs.latents, [1])[0]!);
-    return {
-      frames: decoded.output,
-      frameShape: decoded.shape,
-      flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops, total: encodeFlops + denoiseFlops + decodeFlops },
-      stagesMs: sessions.stagesMs as Record<StageName, number>,
-      steps,
-      swaps: sessions.swaps,
-      cache: cache ? cache.report() : { peakBytes: 0, location: 'none' },
-      profileFiles: sessions.profileFiles,
-    };
+    return sessions.output({ frames: decoded.output, frameShape: decoded.shape, steps, cache: cache?.report() ?? null, flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops } });
   } finally {
     await sessions.releaseAll();
   }

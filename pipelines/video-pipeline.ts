@@ -79,14 +79,7 @@ const now = () => performance.now();
  */
 export async function runPipeline(request: PipelineRequest, files: ModelFiles, emit: (event: PipelineEvent) => void = () => {}): Promise<PipelineOutput> {
   const { preset, variant, frames } = request;
-  const sessions = new StageSessions({
-    settings: request.session,
-    executionProvider: request.executionProvider,
-    preOptimized: files.preOptimized,
-    swap: variant.swap,
-    ...(request.profilePrefix ? { profilePrefix: request.profilePrefix } : {}),
-    emit,
-  });
+  const sessions = StageSessions.forRun(request, files.preOptimized, emit);
   const stage = <T>(name: StageName, body: () => Promise<T>) => sessions.stage(name, body);
   // Only WebGPU can keep an output on the device between runs; there DeepCache's feature stays on the GPU,
   // while LightCache's swap keeps it in host memory (the runtime uploads it for each cached step).
@@ -198,16 +191,7 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
     const encodeFlops = files.flops.textEncoder;
     const denoiseFlops = steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0);
     const decodeFlops = slices.reduce((sum, size) => sum + files.flops.vaeDecoder.get(size)!, 0);
-    return {
-      frames: framesOut.output,
-      flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops, total: encodeFlops + denoiseFlops + decodeFlops },
-      frameShape: framesOut.shape,
-      stagesMs,
-      steps,
-      swaps: sessions.swaps,
-      cache: cache ? cache.report() : { peakBytes: 0, location: 'none' },
-      profileFiles: sessions.profileFiles,
-    };
+    return sessions.output({ frames: framesOut.output, frameShape: framesOut.shape, steps, cache: cache?.report() ?? null, flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops } });
   } finally {
     await sessions.releaseAll();
   }
