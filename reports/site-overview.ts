@@ -55,6 +55,8 @@ export function siteOverview(run: RunResult, detailPath: (model: string, variant
     sessionSettings:
       `cpuMemArena=${s.cpuMemArena}, memPattern=${s.memPattern}, graphOptimizationLevel=${s.graphOptimizationLevel}, ` +
       `intraOpThreads=${s.intraOpThreads}, interOpThreads=${s.interOpThreads}, MALLOC_MMAP_THRESHOLD_=${s.mallocMmapThreshold ?? 'glibc default'}`,
+    modelSources: Object.entries(run.suite.modelManifests ?? {}).map(([model, manifest]) => ({ model, manifest })),
+    image: run.suite.image ?? null,
     hasGpuMemory: models.some((m) => m.rows.some((r) => r.status === 'ok' && r.peakGpuBytes !== null)),
     models,
   };

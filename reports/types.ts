@@ -95,6 +95,9 @@ export interface SiteOverview {
   warmup: number;
   repeats: number;
   sessionSettings: string;
+  /** User models: name → manifest file, and the conditioning image of an image-to-video run (else null). */
+  modelSources: { model: string; manifest: string }[];
+  image: string | null;
   hasGpuMemory: boolean;
   models: { model: string; baselineVariant: string | null; rows: SiteOverviewRow[] }[];
 }
