@@ -77,10 +77,17 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
           negative: tokenize(request.negativePrompt, model.textEncoder.vocabSize, length),
           prompt: tokenize(request.prompt, model.textEncoder.vocabSize, length),
         };
+        const prompts = guided ? [tokens.negative, tokens.prompt] : [tokens.prompt];
+        // An encoder exported for the whole guided batch takes both prompts in one call; one exported for a single
+        // prompt (or with a free batch) is called per prompt, as diffusers encodes them.
+        const callsAtOnce = staticShape(ids, [1, length])[0] === prompts.length && prompts.length > 1 ? prompts.length : 1;
         const hidden: Float32Array[] = [];
-        for (const row of guided ? [tokens.negative, tokens.prompt] : [tokens.prompt]) {
-          const out = await encoder.run({ [ids.name]: typedTensor(ids, row, [1, length]) });
-          hidden.push(Float32Array.from(await readFloat(out[model.textEncoder.outputs.hiddenStates.name]!)));
+        for (let r = 0; r < prompts.length; r += callsAtOnce) {
+          const batch = prompts.slice(r, r + callsAtOnce);
+          const out = await encoder.run({ [ids.name]: typedTensor(ids, batch.flat(), [batch.length, length]) });
+          const states = await readFloat(out[model.textEncoder.outputs.hiddenStates.name]!);
+          const per = states.length / batch.length;
+          for (let b = 0; b < batch.length; b++) hidden.push(Float32Array.from(states.subarray(b * per, (b + 1) * per)));
         }
         // AnimateDiff's UNet takes one context row per frame: [uncond × frames, cond × frames].
         const rows = unet.contextBatch === 'per-frame' ? frames : 1;

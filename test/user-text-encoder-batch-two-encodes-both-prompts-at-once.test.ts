@@ -1,0 +1,52 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
+import { GraphBuilder } from '../pipelines/onnx/graph-builder.ts';
+import type { UserPipelineRequest } from '../pipelines/types.ts';
+import { prepareUserModels } from '../pipelines/user-model-files.ts';
+import { runUserPipeline } from '../pipelines/user-video-pipeline.ts';
+import { writeBuiltModel } from './fixtures/run-built-graph.ts';
+import { maxAbsDifference } from './fixtures/run-tiny-variant.ts';
+import { writeManifestVariant } from './fixtures/user-model-reference.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lightbench-text-batch-'));
+
+// The same embedding-lookup text encoder exported for one prompt and for the guided batch of two: the pipeline
+// calls the first once per prompt and the second once with both, and the videos must not differ.
+async function embeddingEncoder(batch: number): Promise<string> {
+  const b = new GraphBuilder({ name: `text-encoder-x${batch}`, seed: 11 });
+  const ids = b.input('input_ids', [batch, 77], 'int64');
+  const table = b.weight('token_embedding', [1000, 32], { kind: 'normal', std: 0.5 });
+  b.output(b.op('Gather', [table, ids], [batch, 77, 32], { axis: 0 }), 'last_hidden_state');
+  return writeBuiltModel(dir, `text-encoder-x${batch}.onnx`, b.build());
+}
+
+async function baselineFrames(encoder: string): Promise<Float32Array> {
+  const manifest = await loadModelManifest(writeManifestVariant('animatediff-tiny', dir, (m) => (m.textEncoder.file = encoder)));
+  const request: UserPipelineRequest = {
+    userModel: manifest,
+    frames: 4,
+    steps: 2,
+    seed: 1,
+    prompt: 'waves on a rocky shore',
+    negativePrompt: 'blurry',
+    guidanceScale: 7.5,
+    scheduler: manifest.scheduler,
+    variant: { name: 'baseline', kind: 'baseline', cache: null, chunks: null, sliceFrames: null, swap: false },
+    session: { cpuMemArena: false, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 1, interOpThreads: 1 },
+    executionProvider: 'cpu',
+    modelDir: join(dir, 'models'),
+  };
+  return (await runUserPipeline(request, await prepareUserModels(request))).frames;
+}
+
+describe('a text encoder exported for the guided batch', () => {
+  it('gives the same video as one exported for a single prompt', async () => {
+    const single = await baselineFrames(await embeddingEncoder(1));
+    const both = await baselineFrames(await embeddingEncoder(2));
+    expect(single.length).toBe(4 * 3 * 32 * 32);
+    expect(maxAbsDifference(single, both)).toBe(0);
+  }, 60_000);
+});
