@@ -9,12 +9,14 @@ import { buildVaeDecoderGraph } from '../pipelines/models/vae-decoder.ts';
 import { ensureModel } from '../pipelines/models/model-store.ts';
 import { TEXT_BATCH } from '../pipelines/models/text-encoder.ts';
 import type { UserModelSource, UserModelTensor } from '../pipelines/models/types.ts';
+import { chunkGraph } from '../pipelines/onnx/graph-chunker.ts';
 import { splitModelFile } from '../pipelines/onnx/graph-splitter.ts';
 import type { SplitFiles } from '../pipelines/onnx/graph-splitter.ts';
 import type { TensorSignature } from '../pipelines/onnx/model-file.ts';
 import { ONNX_PROTO_IR_VERSION, defaultOpset, externalDataFiles, graphInputs, graphOutputs, parameterCount, readOnnxModel } from '../pipelines/onnx/model-file.ts';
 import { findSkipConnections } from '../pipelines/onnx/skip-connections.ts';
 import type { SkipConnection } from '../pipelines/onnx/skip-connections.ts';
+import { VARIANT_DEFAULTS } from '../pipelines/variants.ts';
 import type { OptionSpecs } from './cli-arguments.ts';
 import { formatOptionsHelp, integerOption, parseCommandArguments } from './cli-arguments.ts';
 import { HarnessError } from './harness-error.ts';
@@ -121,7 +123,29 @@ export function formatInspection(inspection: ModelInspection): string {
   return lines.join('\n');
 }
 
-function formatManifest(model: UserModelSource): string {
+function schedulerText(model: UserModelSource): string {
+  const s = model.scheduler;
+  const extras = [s.predictionType, ...(s.karrasSigmas ? [`Karras sigmas ${s.karrasSigmas.sigmaMin}–${s.karrasSigmas.sigmaMax}`] : []), ...(s.timestepType === 'continuous' ? ['continuous timesteps'] : [])];
+  const guidance = model.kind === 'image-to-video' && model.maxGuidanceScale !== null ? `${model.guidanceScale} → ${model.maxGuidanceScale} over frames` : `${model.guidanceScale}`;
+  return `scheduler ${s.kind} (${extras.join(', ')}), guidance ${guidance}`;
+}
+
+/** What FME chunking would make of the UNet at the default chunk counts: regions by the rows they slice. */
+async function chunkPlanText(model: UserModelSource): Promise<string> {
+  const batch = typeof model.unet.inputs.sample.shape?.[0] === 'number' ? model.unet.inputs.sample.shape[0] : 2;
+  const batchFrames = batch * model.latent.frames;
+  try {
+    const { regions } = chunkGraph(await readOnnxModel(model.unet.path), VARIANT_DEFAULTS.chunks, batchFrames);
+    const spatial = regions.filter((r) => r.leadingRows === batchFrames);
+    const other = [...new Set(regions.filter((r) => r.leadingRows !== batchFrames).map((r) => r.leadingRows))];
+    const covered = regions.reduce((sum, r) => sum + r.nodes, 0);
+    return `FME chunking (${VARIANT_DEFAULTS.chunks.batchFrames}×${VARIANT_DEFAULTS.chunks.spatial}): ${spatial.length} regions over batch×frames rows (${batchFrames}), ${regions.length - spatial.length} over other rows (${other.join(', ') || 'none'}); ${covered} nodes chunked`;
+  } catch (error) {
+    return `FME chunking: ${(error as Error).message}`;
+  }
+}
+
+async function formatManifest(model: UserModelSource): Promise<string> {
   const components = model.kind === 'text-to-video'
     ? { textEncoder: model.textEncoder, unet: model.unet, vaeDecoder: model.vaeDecoder }
     : { imageEncoder: model.imageEncoder, vaeEncoder: model.vaeEncoder, unet: model.unet, vaeDecoder: model.vaeDecoder };
@@ -134,9 +158,10 @@ function formatManifest(model: UserModelSource): string {
   const { latent } = model;
   return [
     `${model.manifestPath}: valid ${model.kind} manifest "${model.name}"`,
-    `latent ${latent.channels}×${latent.frames}×${latent.height}×${latent.width} (${model.unet.sampleLayout}), scaling ${latent.scalingFactor}, scheduler ${model.scheduler.kind} (${model.scheduler.predictionType}), guidance ${model.guidanceScale}`,
+    `latent ${latent.channels}×${latent.frames}×${latent.height}×${latent.width} (${model.unet.sampleLayout}), scaling ${latent.scalingFactor}, ${schedulerText(model)}`,
     rows.toString(),
     cuts.length ? `DeepCache cut points:\n${cuts.join('\n')}` : 'no DeepCache cut points: the deepcache variant cannot run this model',
+    await chunkPlanText(model),
   ].join('\n');
 }
 
@@ -211,7 +236,7 @@ export async function main(argv: string[]): Promise<number> {
   if (sub === 'inspect') {
     if (isManifest(file)) {
       const model = await loadModelManifest(file);
-      process.stdout.write(`${json ? JSON.stringify(model, null, 2) : formatManifest(model)}\n`);
+      process.stdout.write(`${json ? JSON.stringify(model, null, 2) : await formatManifest(model)}\n`);
       return 0;
     }
     const inspection = await inspectModelFile(file);
