@@ -1,20 +1,16 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadUserModels, planSuite } from '../harness/suite-config.ts';
 import type { SuiteFile } from '../harness/suite-config.ts';
-import type { UserPipelineRequest } from '../pipelines/types.ts';
 import { VARIANT_NAMES } from '../pipelines/variants.ts';
-import { prepareUserModels } from '../pipelines/user-model-files.ts';
-import { runUserPipeline } from '../pipelines/user-video-pipeline.ts';
 import { maxAbsDifference } from './fixtures/run-tiny-variant.ts';
+import { runUser, userRequest } from './fixtures/run-user-variant.ts';
 import { USER_MODELS_DIR, USER_MODEL_FIXTURES } from './fixtures/user-model-reference.ts';
 
 // The exactness checks of the built-in variants, on the exported diffusers pipelines: every named variant runs,
 // and each switch that should not change the video does not (interval 1 = baseline, chunk on/off, swap on/off,
 // slice on/off where the decoder decodes frames independently).
 const TOLERANCE = 1e-5;
-const modelDir = join(tmpdir(), 'lightbench-test-models');
 
 async function runAll(fixture: string, suite: SuiteFile): Promise<Map<string, Float32Array>> {
   const file: SuiteFile = { models: [join(USER_MODELS_DIR, fixture, 'manifest.json')], steps: 3, ...suite };
@@ -22,21 +18,7 @@ async function runAll(fixture: string, suite: SuiteFile): Promise<Map<string, Fl
   const frames = new Map<string, Float32Array>();
   for (const pair of planned.pairs) {
     if (pair.source.kind !== 'user') throw new Error('expected a user model');
-    const request: UserPipelineRequest = {
-      userModel: pair.source.model,
-      frames: planned.suite.frames,
-      steps: planned.suite.steps,
-      seed: 3,
-      prompt: 'a lighthouse at dusk',
-      negativePrompt: '',
-      guidanceScale: planned.suite.guidanceScale,
-      scheduler: planned.scheduler,
-      variant: pair.variant,
-      session: { cpuMemArena: false, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 1, interOpThreads: 1 },
-      executionProvider: 'cpu',
-      modelDir,
-    };
-    frames.set(pair.spec.name, (await runUserPipeline(request, await prepareUserModels(request))).frames);
+    frames.set(pair.spec.name, (await runUser(userRequest(pair.source.model, pair.variant, { steps: planned.suite.steps }))).frames);
   }
   return frames;
 }

@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
 import { GraphBuilder } from '../pipelines/onnx/graph-builder.ts';
-import type { UserPipelineRequest } from '../pipelines/types.ts';
-import { prepareUserModels } from '../pipelines/user-model-files.ts';
-import { runUserPipeline } from '../pipelines/user-video-pipeline.ts';
 import { writeBuiltModel } from './fixtures/run-built-graph.ts';
 import { maxAbsDifference } from './fixtures/run-tiny-variant.ts';
+import { BASELINE, runUser, userRequest } from './fixtures/run-user-variant.ts';
 import { writeManifestVariant } from './fixtures/user-model-reference.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lightbench-text-batch-'));
@@ -25,21 +23,7 @@ async function embeddingEncoder(batch: number): Promise<string> {
 
 async function baselineFrames(encoder: string): Promise<Float32Array> {
   const manifest = await loadModelManifest(writeManifestVariant('animatediff-tiny', dir, (m) => (m.textEncoder.file = encoder)));
-  const request: UserPipelineRequest = {
-    userModel: manifest,
-    frames: 4,
-    steps: 2,
-    seed: 1,
-    prompt: 'waves on a rocky shore',
-    negativePrompt: 'blurry',
-    guidanceScale: 7.5,
-    scheduler: manifest.scheduler,
-    variant: { name: 'baseline', kind: 'baseline', cache: null, chunks: null, sliceFrames: null, swap: false },
-    session: { cpuMemArena: false, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 1, interOpThreads: 1 },
-    executionProvider: 'cpu',
-    modelDir: join(dir, 'models'),
-  };
-  return (await runUserPipeline(request, await prepareUserModels(request))).frames;
+  return (await runUser(userRequest(manifest, BASELINE, { steps: 2, prompt: 'waves on a rocky shore', negativePrompt: 'blurry', modelDir: join(dir, 'models') }))).frames;
 }
 
 describe('a text encoder exported for the guided batch', () => {
