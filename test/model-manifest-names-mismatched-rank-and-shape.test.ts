@@ -43,3 +43,10 @@ it('a context batch that contradicts the graph is an error', async () => {
   });
   await expect(loadModelManifest(path)).rejects.toThrow('unet.inputs.encoderHiddenStates "encoder_hidden_states" is [8, 77, 32] in unet.onnx; its batch axis (dimension 0 of [batch, tokens, width]) should be 2 (contextBatch per-video)');
 });
+
+it('a decoder chunk that does not divide the frames is an error naming both and what is accepted', async () => {
+  const path = writeManifestVariant('svd-tiny', dir, (m) => {
+    m.vaeDecoder.framesPerCall = 3;
+  });
+  await expect(loadModelManifest(path)).rejects.toThrow('vaeDecoder.framesPerCall 3 does not divide latent.frames 4; the decoder is called on whole chunks, so accepted: a divisor of 4');
+});

@@ -55,6 +55,12 @@ function checkCommon(source: string, model: UserModelSource, sampleChannels: num
     expectAxes(source, `unet.deepCache.cutPoints (branch ${point.branch})`, unet.path, point.tensor, [['batch·frames', batch === null ? null : batch * latent.frames], ['channels', null], ['height', null], ['width', null]]);
   }
   const decoder = model.vaeDecoder;
+  if (decoder.framesPerCall !== null && latent.frames % decoder.framesPerCall !== 0) {
+    throw new HarnessError(
+      'shape-mismatch',
+      `${source}: vaeDecoder.framesPerCall ${decoder.framesPerCall} does not divide latent.frames ${latent.frames}; the decoder is called on whole chunks, so accepted: a divisor of ${latent.frames}`,
+    );
+  }
   expectAxes(source, 'vaeDecoder.inputs.latents', decoder.path, decoder.inputs.latents, [['frames', decoder.framesPerCall], ['channels', latent.channels], ['height', latent.height], ['width', latent.width]]);
   expectAxes(source, 'vaeDecoder.outputs.sample', decoder.path, decoder.outputs.sample, [['frames', decoder.framesPerCall], ['rgb', 3], ['height', null], ['width', null]]);
   return staticDim(unet.inputs.encoderHiddenStates, 2);
