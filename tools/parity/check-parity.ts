@@ -1,8 +1,16 @@
-// Runs lightbench's baseline and deepcache variants of exported diffusers fixtures from the inputs recorded in their
-// PyTorch reference runs, and compares the videos: lightbench baseline vs the plain diffusers pipeline, lightbench
-// deepcache vs DeepCache's own helper (DeepCacheSDHelper) at the same interval and branch.
+// Runs lightbench's baseline and deepcache variants of exported diffusers fixtures from the inputs of a PyTorch
+// reference run and compares the videos: lightbench baseline vs the plain diffusers pipeline, lightbench deepcache
+// vs DeepCache's own helper (DeepCacheSDHelper) at the same interval and branch. The PyTorch run is made now
+// (`--pytorch PYTHON`, or $LIGHTBENCH_PYTORCH_PYTHON) or, without a Python that has tools/export/requirements.txt,
+// read from the run recorded beside the fixture (made by the same script; byte-identical on the same torch build).
+//   npx tsx tools/parity/check-parity.ts [--pytorch /path/to/venv/bin/python] [FIXTURE_DIR ...]
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { HarnessError } from '../../pipelines/harness-error.ts';
 import { loadModelManifest } from '../../pipelines/models/model-manifest.ts';
 import type { UserModelSource } from '../../pipelines/models/types.ts';
 import { MEASURED_SESSION } from '../../harness/suite-config.ts';
@@ -36,10 +44,38 @@ function recordedInputs(dir: string, model: UserModelSource): UserPipelineInputs
   return inputs;
 }
 
-/** Runs both variants of the fixture in `fixtureDir` (manifest.json + reference/) and measures their errors. */
-export async function checkParity(fixtureDir: string, modelDir = join(tmpdir(), 'lightbench-parity-models')): Promise<ParityResult[]> {
+/** Where a PyTorch reference run came from. */
+export interface PytorchReference {
+  /** The folder holding reference/ (the fixture itself for the recorded run). */
+  root: string;
+  source: 'recorded' | 'run now';
+  torch: string;
+  diffusers: string;
+}
+
+/** The run recorded beside the fixture. */
+export function recordedReference(fixtureDir: string): PytorchReference {
+  const versions = JSON.parse(readFileSync(join(fixtureDir, 'export-info.json'), 'utf8')) as { torch: string; diffusers: string };
+  return { root: fixtureDir, source: 'recorded', torch: versions.torch, diffusers: versions.diffusers };
+}
+
+/** Runs the fixture's PyTorch pipelines now with `python` (tools/parity/run_pytorch_reference.py) into a temporary folder. */
+export async function runPytorchReference(fixtureDir: string, python: string): Promise<PytorchReference> {
+  const root = await mkdtemp(join(tmpdir(), 'lightbench-pytorch-reference-'));
+  const script = join(import.meta.dirname, 'run_pytorch_reference.py');
+  try {
+    const { stdout } = await promisify(execFile)(python, [script, '--fixture', fixtureDir, '--out', root], { maxBuffer: 2 ** 20 });
+    const run = JSON.parse(stdout.trim().split('\n').pop()!) as { torch: string; diffusers: string };
+    return { root, source: 'run now', torch: run.torch, diffusers: run.diffusers };
+  } catch (error) {
+    throw new HarnessError('pytorch-unavailable', `${python} ${script} failed for ${fixtureDir}: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}; install tools/export/requirements.txt into that Python`);
+  }
+}
+
+/** Runs both variants of the fixture in `fixtureDir` against a PyTorch reference run (default: the recorded one). */
+export async function checkParity(fixtureDir: string, reference: PytorchReference = recordedReference(fixtureDir), modelDir = join(tmpdir(), 'lightbench-parity-models')): Promise<ParityResult[]> {
   const model = await loadModelManifest(join(fixtureDir, 'manifest.json'));
-  const index = readReferenceIndex(fixtureDir);
+  const index = readReferenceIndex(reference.root);
   const guidance = model.kind === 'image-to-video' ? Number(index.minGuidanceScale) : Number(index.guidanceScale);
   const cache = { interval: index.deepcache.cacheInterval, branch: index.deepcache.projectBranch, schedule: 'uniform', center: 0, power: 1.4 } as const;
   const variants: VariantConfig[] = [
@@ -61,19 +97,19 @@ export async function checkParity(fixtureDir: string, modelDir = join(tmpdir(), 
       session: MEASURED_SESSION,
       executionProvider: 'cpu' as const,
       modelDir,
-      inputs: recordedInputs(fixtureDir, model),
+      inputs: recordedInputs(reference.root, model),
     };
     const output = await runUserPipeline(request, await prepareUserModels(request));
-    const expected = floats(fixtureDir, `${variant.name}.frames`);
+    const expected = floats(reference.root, `${variant.name}.frames`);
     let maxAbsError = 0;
     let referenceMaxAbs = 0;
     for (let i = 0; i < expected.length; i++) {
       maxAbsError = Math.max(maxAbsError, Math.abs(output.frames[i]! - expected[i]!));
       referenceMaxAbs = Math.max(referenceMaxAbs, Math.abs(expected[i]!));
     }
-    if (output.frames.length !== expected.length) throw new Error(`${fixtureDir}: ${variant.name} gave ${output.frames.length} values, the reference has ${expected.length}`);
-    const reference = variant.name === 'baseline' ? `diffusers ${String(index.pipeline)}` : `${index.deepcache.helper} (cache_interval ${cache.interval}, cache_branch_id ${index.deepcache.cacheBranchId})`;
-    results.push({ fixture: model.name, variant: variant.name as ParityResult['variant'], reference, maxAbsError, relativeError: maxAbsError / referenceMaxAbs, referenceMaxAbs });
+    if (output.frames.length !== expected.length) throw new HarnessError('shape-mismatch', `${fixtureDir}: ${variant.name} gave ${output.frames.length} values, the reference has ${expected.length}`);
+    const against = variant.name === 'baseline' ? `diffusers ${String(index.pipeline)}` : `${index.deepcache.helper} (cache_interval ${cache.interval}, cache_branch_id ${index.deepcache.cacheBranchId})`;
+    results.push({ fixture: model.name, variant: variant.name as ParityResult['variant'], reference: `${against}, ${reference.source} on torch ${reference.torch}`, maxAbsError, relativeError: maxAbsError / referenceMaxAbs, referenceMaxAbs });
   }
   return results;
 }
@@ -81,11 +117,17 @@ export async function checkParity(fixtureDir: string, modelDir = join(tmpdir(), 
 /** The relative error both comparisons must stay within. */
 export const PARITY_TOLERANCE = 1e-3;
 
-async function main(dirs: string[]): Promise<void> {
+async function main(args: string[]): Promise<void> {
+  const at = args.indexOf('--pytorch');
+  const python = at >= 0 ? args[at + 1] : process.env.LIGHTBENCH_PYTORCH_PYTHON;
+  const dirs = at >= 0 ? args.filter((_, i) => i !== at && i !== at + 1) : args;
   const fixtures = dirs.length ? dirs : ['animatediff-tiny', 'svd-tiny'].map((name) => join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'user-models', name));
   let failed = false;
   for (const dir of fixtures) {
-    for (const r of await checkParity(dir)) {
+    const reference = python ? await runPytorchReference(dir, python) : recordedReference(dir);
+    const results = await checkParity(dir, reference);
+    if (reference.source === 'run now') await rm(reference.root, { recursive: true, force: true });
+    for (const r of results) {
       const ok = r.relativeError <= PARITY_TOLERANCE;
       failed ||= !ok;
       console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.fixture} ${r.variant.padEnd(9)} vs ${r.reference}: max abs error ${r.maxAbsError.toExponential(2)}, relative ${r.relativeError.toExponential(2)} (target ≤ ${PARITY_TOLERANCE})`);
