@@ -1,5 +1,6 @@
 import { clipPixelValues } from './clip-image-preprocess.ts';
 import { readConditioningImage } from './conditioning-image.ts';
+import { loadPromptTokenizer } from './prompt-tokenizer.ts';
 import { fullStepIndices } from './deepcache-schedule.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import { createFeatureCache } from './feature-cache.ts';
@@ -48,7 +49,8 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
   const unetKeys = files.unetShallow ? ['unet-full', 'unet-shallow'] : ['unet-full'];
   const slices = decodeSlices(frames, model.vaeDecoder.framesPerCall ?? variant.sliceFrames);
 
-  // The conditioning image is an input, like the prompt: read or drawn before the clock starts.
+  // A tokenizer is loaded and the conditioning image read or drawn before the clock starts: they are inputs.
+  const promptTokenizer = model.kind === 'text-to-video' && model.textEncoder.tokenizer ? loadPromptTokenizer(model.textEncoder.tokenizer) : null;
   const imageSize = model.kind === 'image-to-video' ? { height: staticShape(model.vaeEncoder.inputs.sample, [1, 3, 1, 1])[2]!, width: staticShape(model.vaeEncoder.inputs.sample, [1, 3, 1, 1])[3]! } : null;
   const conditioningImage = imageSize
     ? (inputs.image ?? (request.imagePath ? readConditioningImage(request.imagePath, imageSize.height, imageSize.width) : seededImage(request.seed + IMAGE_SEED_OFFSET, imageSize.height, imageSize.width)))
@@ -73,10 +75,8 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
       if (model.kind === 'text-to-video') {
         const ids = model.textEncoder.inputs.inputIds;
         const length = staticShape(ids, [1, 77])[1]!;
-        const tokens = inputs.tokenIds ?? {
-          negative: tokenize(request.negativePrompt, model.textEncoder.vocabSize, length),
-          prompt: tokenize(request.prompt, model.textEncoder.vocabSize, length),
-        };
+        const encode = (prompt: string) => (promptTokenizer ? promptTokenizer.encode(prompt, length) : tokenize(prompt, model.textEncoder.vocabSize, length));
+        const tokens = inputs.tokenIds ?? { negative: encode(request.negativePrompt), prompt: encode(request.prompt) };
         const prompts = guided ? [tokens.negative, tokens.prompt] : [tokens.prompt];
         // An encoder exported for the whole guided batch takes both prompts in one call; one exported for a single
         // prompt (or with a free batch) is called per prompt, as diffusers encodes them.

@@ -32,3 +32,10 @@ it('a manifest path that does not exist is an error naming it', async () => {
   const missing = join(dir, 'no-such-manifest.yaml');
   await expect(loadModelManifest(missing)).rejects.toThrow(`model manifest not found: ${missing}`);
 });
+
+it('a tokenizer file that does not exist is an error naming the field and where it was looked for', async () => {
+  const path = writeManifestVariant('animatediff-tiny', dir, (m) => {
+    m.textEncoder.tokenizer = 'tokenizer/tokenizer.json';
+  });
+  await expect(loadModelManifest(path)).rejects.toThrow(`textEncoder.tokenizer "tokenizer/tokenizer.json" not found (looked for ${join(dir, 'tokenizer', 'tokenizer.json')})`);
+});

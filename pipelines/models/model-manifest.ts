@@ -73,6 +73,7 @@ export const ModelManifestSchema = z.discriminatedUnion('kind', [
     kind: z.literal('text-to-video'),
     textEncoder: component(['inputIds'], ['hiddenStates'], 'the text encoder: token ids [1, length] → hidden states [1, length, width]').extend({
       vocabSize: z.number().int().min(3).optional().describe("token vocabulary size (default 49408, CLIP's); begin and end tokens are its last two ids"),
+      tokenizer: onnxFile.optional().describe("the pipeline's tokenizer.json (tokenizer_config.json beside it names the padding token), relative to the manifest; without it prompts become ids by a word hash over vocabSize"),
     }),
   }),
   z.strictObject({
@@ -239,7 +240,12 @@ export async function loadModelManifest(manifestPath: string): Promise<UserModel
   };
   if (manifest.kind === 'text-to-video') {
     const textEncoder = await resolveComponent(source, 'textEncoder', manifest.textEncoder);
-    const model: UserModelSource = { ...base, kind: 'text-to-video', textEncoder: { ...textEncoder.component, vocabSize: manifest.textEncoder.vocabSize ?? CLIP_VOCAB_SIZE } };
+    let tokenizer: string | null = null;
+    if (manifest.textEncoder.tokenizer !== undefined) {
+      tokenizer = resolve(dirname(source), manifest.textEncoder.tokenizer);
+      if (!existsSync(tokenizer)) throw new HarnessError('model-not-found', `${source}: textEncoder.tokenizer "${manifest.textEncoder.tokenizer}" not found (looked for ${tokenizer})`);
+    }
+    const model: UserModelSource = { ...base, kind: 'text-to-video', textEncoder: { ...textEncoder.component, vocabSize: manifest.textEncoder.vocabSize ?? CLIP_VOCAB_SIZE, tokenizer } };
     checkTextToVideoShapes(source, model);
     return model;
   }

@@ -135,7 +135,7 @@ export interface ModelManifestBase {
 /** A text-to-video manifest (AnimateDiff): text encoder input_ids → hidden states. */
 export interface TextToVideoManifest extends ModelManifestBase {
   kind: 'text-to-video';
-  textEncoder: ManifestComponent<'inputIds', 'hiddenStates'> & { vocabSize?: number };
+  textEncoder: ManifestComponent<'inputIds', 'hiddenStates'> & { vocabSize?: number; tokenizer?: string };
 }
 
 /** An image-to-video manifest (Stable Video Diffusion): image encoder, VAE encoder and per-frame guidance. */
@@ -201,8 +201,8 @@ export interface UserModelSourceBase {
 /** A validated text-to-video user model. */
 export interface UserTextToVideoSource extends UserModelSourceBase {
   kind: 'text-to-video';
-  /** `vocabSize` places the begin (vocabSize − 2) and end (vocabSize − 1) tokens, as CLIP's vocabulary does. */
-  textEncoder: UserModelComponent<'inputIds', 'hiddenStates'> & { vocabSize: number };
+  /** `tokenizer`: the tokenizer.json prompts go through; without it a word hash whose begin (vocabSize − 2) and end (vocabSize − 1) tokens sit as CLIP's do. */
+  textEncoder: UserModelComponent<'inputIds', 'hiddenStates'> & { vocabSize: number; tokenizer: string | null };
 }
 
 /** A validated image-to-video user model. */
