@@ -281,10 +281,19 @@ SMALL_ANIMATEDIFF = {
             "up_block_types": ["UpDecoderBlock2D"] * 4, "sample_size": 256},
 }
 
+# SVD likewise: 8 frames of 256×256 (32×32 latents) through the tiny topology.
+SMALL_SVD = {
+    **TINY_SVD,
+    "unet": {**TINY_SVD["unet"], "block_out_channels": [32, 64], "num_frames": 8, "sample_size": 32},
+    "vae": {**TINY_SVD["vae"], "block_out_channels": [32, 32, 32, 32], "down_block_types": ["DownEncoderBlock2D"] * 4, "sample_size": 256},
+    "pipeline": {**TINY_SVD["pipeline"], "frames": 8, "height": 256, "width": 256},
+}
+
 CONFIGS = {
     ("animatediff", "tiny"): TINY_ANIMATEDIFF,
     ("animatediff", "small"): SMALL_ANIMATEDIFF,
     ("animatediff", "full"): FULL_ANIMATEDIFF,
     ("svd", "tiny"): TINY_SVD,
+    ("svd", "small"): SMALL_SVD,
     ("svd", "full"): FULL_SVD,
 }

@@ -144,7 +144,7 @@ def export_pipeline(pipeline, scale, out, seed, exporter, reference):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pipeline", choices=["animatediff", "svd", "all"], required=True)
-    parser.add_argument("--scale", choices=["tiny", "small", "full"], default="tiny", help="tiny: test fixtures; small (AnimateDiff only): CPU-sized activations for memory comparisons; full: published sizes")
+    parser.add_argument("--scale", choices=["tiny", "small", "full"], default="tiny", help="tiny: test fixtures; small: CPU-sized activations for memory comparisons; full: published sizes")
     parser.add_argument("--out", help="output folder (with --pipeline all: one sub-folder per pipeline)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--exporter", choices=["dynamo", "legacy"], default="dynamo", help="torch.onnx's dynamo exporter (its default) or the TorchScript one")
@@ -158,8 +158,6 @@ def main():
         return
     if not args.out:
         parser.error("--out is required unless --dry-run")
-    if args.scale == "small" and args.pipeline != "animatediff":
-        parser.error("--scale small exists for --pipeline animatediff only")
     if args.reference and args.scale != "tiny":
         parser.error("--reference runs the pipeline on CPU: tiny scale only")
     for pipeline in pipelines:
