@@ -60,6 +60,12 @@ def animatediff_components(models, config, meta=False):
     ]
 
 
+def decode_chunk(config):
+    """Frames SVD's temporal decoder takes per call (the pipeline's decode_chunk_size); all frames unless set."""
+    p = config["pipeline"]
+    return p.get("decode_chunk_size", p["frames"])
+
+
 def svd_components(models, config, meta=False):
     frames, h, w = latent_dims(config)
     p = config["pipeline"]
@@ -77,8 +83,8 @@ def svd_components(models, config, meta=False):
           torch.randn((GUIDANCE_BATCH, 1, unet["cross_attention_dim"]), device=device),
           torch.tensor([[6.0, 127.0, 0.02]] * GUIDANCE_BATCH, device=device)),
          ["sample", "timestep", "encoder_hidden_states", "added_time_ids"], ["out_sample"], None),
-        ("vae_decoder.onnx", models["vae"], lambda m, z: m.decode(z, num_frames=frames).sample,
-         (torch.randn((frames, 4, h, w), device=device),), ["latent_sample"], ["sample"], None),
+        ("vae_decoder.onnx", models["vae"], lambda m, z: m.decode(z, num_frames=decode_chunk(config)).sample,
+         (torch.randn((decode_chunk(config), 4, h, w), device=device),), ["latent_sample"], ["sample"], None),
     ]
 
 
@@ -104,8 +110,13 @@ def dry_run(pipeline, scale, seed):
     return report
 
 
-def export_pipeline(pipeline, scale, out, seed, exporter, reference):
+def export_pipeline(pipeline, scale, out, seed, exporter, reference, decode_chunk_size=None):
     config = CONFIGS[(pipeline, scale)]
+    if decode_chunk_size is not None:
+        frames = config["pipeline"]["frames"]
+        if decode_chunk_size < 1 or frames % decode_chunk_size:
+            raise SystemExit(f"--decode-chunk-size {decode_chunk_size}: it must divide the {frames} frames of {pipeline}/{scale}")
+        config = {**config, "pipeline": {**config["pipeline"], "decode_chunk_size": decode_chunk_size}}
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     models = build(pipeline, config, seed)
@@ -149,6 +160,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--exporter", choices=["dynamo", "legacy"], default="dynamo", help="torch.onnx's dynamo exporter (its default) or the TorchScript one")
     parser.add_argument("--reference", action="store_true", help="also record PyTorch reference outputs (tiny scale only)")
+    parser.add_argument("--decode-chunk-size", type=int, help="SVD: frames the temporal VAE decoder takes per call (diffusers' decode_chunk_size; it must divide the frames); default all")
     parser.add_argument("--dry-run", action="store_true", help="build on the meta device and check shapes; write nothing")
     args = parser.parse_args()
     pipelines = ["animatediff", "svd"] if args.pipeline == "all" else [args.pipeline]
@@ -162,7 +174,7 @@ def main():
         parser.error("--reference runs the pipeline on CPU: tiny scale only")
     for pipeline in pipelines:
         out = Path(args.out) / f"{pipeline}-{args.scale}" if args.pipeline == "all" else Path(args.out)
-        export_pipeline(pipeline, args.scale, out, args.seed, args.exporter, args.reference)
+        export_pipeline(pipeline, args.scale, out, args.seed, args.exporter, args.reference, args.decode_chunk_size if pipeline == "svd" else None)
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ def svd_manifest(name, config, points):
             "outputs": {"noisePred": "out_sample"},
             "deepCache": {"cutPoints": points},
         },
-        "vaeDecoder": {"file": "vae_decoder.onnx", "inputs": {"latents": "latent_sample"}, "outputs": {"sample": "sample"}, "framesPerCall": p["frames"]},
+        "vaeDecoder": {"file": "vae_decoder.onnx", "inputs": {"latents": "latent_sample"}, "outputs": {"sample": "sample"}, "framesPerCall": p.get("decode_chunk_size", p["frames"])},
         "latent": {"channels": 4, "height": p["height"] // scale, "width": p["width"] // scale, "frames": p["frames"], "scalingFactor": config["vae"]["scaling_factor"]},
         "scheduler": SVD_SCHEDULER,
         "sourceScheduler": {"className": "EulerDiscreteScheduler", "config": SVD_EULER},

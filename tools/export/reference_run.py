@@ -153,7 +153,7 @@ def record_svd(models, config, folder, seed, deepcache_branch):
         return dict(
             image=PIL.Image.fromarray(pixels.numpy()), height=p["height"], width=p["width"], num_frames=p["frames"], num_inference_steps=STEPS,
             min_guidance_scale=p["min_guidance_scale"], max_guidance_scale=p["max_guidance_scale"], fps=p["fps"],
-            motion_bucket_id=p["motion_bucket_id"], noise_aug_strength=p["noise_aug_strength"], decode_chunk_size=p["frames"],
+            motion_bucket_id=p["motion_bucket_id"], noise_aug_strength=p["noise_aug_strength"], decode_chunk_size=p.get("decode_chunk_size", p["frames"]),
             generator=torch.Generator().manual_seed(aug_seed), latents=noise.clone(),
         )
 
