@@ -51,7 +51,9 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
 
   // A tokenizer is loaded and the conditioning image read or drawn before the clock starts: they are inputs.
   const promptTokenizer = model.kind === 'text-to-video' && model.textEncoder.tokenizer ? loadPromptTokenizer(model.textEncoder.tokenizer) : null;
-  const imageSize = model.kind === 'image-to-video' ? { height: staticShape(model.vaeEncoder.inputs.sample, [1, 3, 1, 1])[2]!, width: staticShape(model.vaeEncoder.inputs.sample, [1, 3, 1, 1])[3]! } : null;
+  // An encoder with a free image size gets SD's VAE factor of 8 over the latents.
+  const imageShape = model.kind === 'image-to-video' ? staticShape(model.vaeEncoder.inputs.sample, [1, 3, latent.height * 8, latent.width * 8]) : null;
+  const imageSize = imageShape ? { height: imageShape[2]!, width: imageShape[3]! } : null;
   const conditioningImage = imageSize
     ? (inputs.image ?? (request.imagePath ? readConditioningImage(request.imagePath, imageSize.height, imageSize.width) : seededImage(request.seed + IMAGE_SEED_OFFSET, imageSize.height, imageSize.width)))
     : null;
