@@ -16,15 +16,24 @@ export interface StageSessionOptions {
   emit: (event: PipelineEvent) => void;
 }
 
+/** What a run's stages made: frames, steps, the cache's report and each stage's work. */
+export interface RunParts {
+  frames: Float32Array;
+  frameShape: [number, number, number, number];
+  steps: StepRecord[];
+  cache: CacheReport | null;
+  flops: { encode: number; denoise: number; decode: number };
+}
+
 /**
  * Stage timing and the sessions of one pipeline run. Without swap, sessions opened in `load` stay to the end;
  * with swap each stage opens its own and releases them at its end, and each load and release is a SwapRecord
  * counted in the stage it serves. Events are emitted synchronously so an observer can reset memory peaks.
  */
 export class StageSessions {
-  readonly stagesMs = {} as Record<StageName, number>;
-  readonly swaps: SwapRecord[] = [];
-  readonly profileFiles: { stage: StageName; file: string }[] = [];
+  private readonly stagesMs = {} as Record<StageName, number>;
+  private readonly swaps: SwapRecord[] = [];
+  private readonly profileFiles: { stage: StageName; file: string }[] = [];
   private readonly open = new Map<string, { session: ModelSession; stage: StageName }>();
   private current: StageName = 'load';
 
@@ -101,12 +110,29 @@ export class StageSessions {
     if (this.options.swap) for (const key of keys) await this.closeSession(key);
   }
 
-  async closeAll(): Promise<void> {
+  private async closeAll(): Promise<void> {
     for (const key of [...this.open.keys()]) await this.closeSession(key);
   }
 
-  /** The run's output: its frames and steps with this run's stage times, moves and profiles. */
-  output(parts: { frames: Float32Array; frameShape: [number, number, number, number]; steps: StepRecord[]; cache: CacheReport | null; flops: { encode: number; denoise: number; decode: number } }): PipelineOutput {
+  /**
+   * The whole run as the `total` stage: `body` runs the stages and returns what they made; every session is closed
+   * before the clock stops (and released if a stage fails), and the output carries this run's times and moves.
+   */
+  async run(body: () => Promise<RunParts>): Promise<PipelineOutput> {
+    this.options.emit({ type: 'stage-start', stage: 'total' });
+    const start = now();
+    try {
+      const parts = await body();
+      await this.closeAll();
+      this.stagesMs.total = now() - start;
+      this.options.emit({ type: 'stage-end', stage: 'total', ms: this.stagesMs.total });
+      return this.output(parts);
+    } finally {
+      await this.releaseAll();
+    }
+  }
+
+  private output(parts: RunParts): PipelineOutput {
     const { encode, denoise, decode } = parts.flops;
     return {
       frames: parts.frames,
@@ -121,7 +147,7 @@ export class StageSessions {
   }
 
   /** Releases whatever is still open after a failure, ignoring release errors. */
-  async releaseAll(): Promise<void> {
+  private async releaseAll(): Promise<void> {
     for (const { session } of this.open.values()) await session.release().catch(() => {});
     this.open.clear();
   }

@@ -1,23 +1,20 @@
 import { clipPixelValues } from './clip-image-preprocess.ts';
 import { readConditioningImage } from './conditioning-image.ts';
 import { loadPromptTokenizer } from './prompt-tokenizer.ts';
-import { fullStepIndices } from './deepcache-schedule.ts';
+import { denoise } from './denoise-loop.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import { createFeatureCache } from './feature-cache.ts';
 import { HarnessError } from './harness-error.ts';
 import { CACHE_FEATURE } from './onnx/graph-splitter.ts';
 import type { OrtTensor } from './ort-backend.ts';
 import { floatTensor, readFloat } from './ort-backend.ts';
-import { createScheduler } from './schedulers/create-scheduler.ts';
 import { gaussianNoise } from './seeded-random.ts';
 import { StageSessions } from './stage-sessions.ts';
 import { tokenize } from './tokenizer.ts';
-import type { PipelineEvent, PipelineOutput, StepRecord, UserPipelineRequest } from './types.ts';
+import type { PipelineEvent, PipelineOutput, UserPipelineRequest } from './types.ts';
 import { addedTimeIds, frameGuidance, guideFrames, repeatRows, seededImage, staticShape, typedTensor } from './user-conditioning.ts';
 import type { UserModelFiles } from './user-model-files.ts';
 import { decodeSlices } from './video-pipeline.ts';
-
-const now = () => performance.now();
 
 // The seed offsets of the draws a run makes besides its initial noise, so each has a stream of its own.
 const IMAGE_SEED_OFFSET = 1;
@@ -58,9 +55,7 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
     ? (inputs.image ?? (request.imagePath ? readConditioningImage(request.imagePath, imageSize.height, imageSize.width) : seededImage(request.seed + IMAGE_SEED_OFFSET, imageSize.height, imageSize.width)))
     : null;
 
-  emit({ type: 'stage-start', stage: 'total' });
-  const totalStart = now();
-  try {
+  return sessions.run(async () => {
     await sessions.stage('load', async () => {
       if (variant.swap) return;
       await sessions.openSession(encodeKeys[0]!, files.conditionEncoder, 'encode');
@@ -119,58 +114,50 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
 
     const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, deviceResidentCache) : null;
     const { latents, steps } = await sessions.stage('denoise', async () => {
-      const full = await sessions.sessionFor('unet-full', files.unetFull, 'denoise', deviceOutputs('unet-full'));
-      const shallow = files.unetShallow ? await sessions.sessionFor('unet-shallow', files.unetShallow, 'denoise') : null;
-      const scheduler = createScheduler(request.scheduler, request.steps);
-      const fullSteps = new Set(variant.cache ? fullStepIndices(request.steps, variant.cache) : scheduler.timesteps.map((_, i) => i));
-      const guidance = model.kind === 'image-to-video' ? frameGuidance(request.guidanceScale, model.maxGuidanceScale, frames) : frameGuidance(request.guidanceScale, null, frames);
-      let x = inputs.initialNoise ? Float32Array.from(inputs.initialNoise) : gaussianNoise(request.seed, perVideo);
-      if (x.length !== perVideo) throw new HarnessError('shape-mismatch', `initial noise has ${x.length} values; model ${model.name} needs ${perVideo}`);
-      if (scheduler.initNoiseSigma !== 1) x = x.map((v) => v * scheduler.initNoiseSigma);
+      const guidance = frameGuidance(request.guidanceScale, model.kind === 'image-to-video' ? model.maxGuidanceScale : null, frames);
+      const noise = inputs.initialNoise ?? gaussianNoise(request.seed, perVideo);
+      if (noise.length !== perVideo) throw new HarnessError('shape-mismatch', `initial noise has ${noise.length} values; model ${model.name} needs ${perVideo}`);
       const sampleChannels = sampleShape[bcfhw ? 1 : 2]!;
       const timestep = unet.inputs.timestep;
-      const records: StepRecord[] = [];
-      for (let i = 0; i < scheduler.timesteps.length; i++) {
-        const start = now();
-        const kind = fullSteps.has(i) || !shallow ? 'full' : 'cached';
-        const scaled = scheduler.scaleModelInput(x, i);
-        const sample = new Float32Array(batch * perVideo * (sampleChannels / latent.channels));
-        if (conditioning.imageLatents) {
-          // [batch, frames, latent + image channels, h, w]: each frame's latents, then the image latents (zero for the unguided half).
-          const plane = latent.height * latent.width;
-          const perFrameIn = sampleChannels * plane;
-          for (let b = 0; b < batch; b++) {
-            for (let f = 0; f < frames; f++) {
-              const at = (b * frames + f) * perFrameIn;
-              sample.set(scaled.subarray(f * latent.channels * plane, (f + 1) * latent.channels * plane), at);
-              if (!guided || b === 1) sample.set(conditioning.imageLatents, at + latent.channels * plane);
+      const result = await denoise(
+        {
+          scheduler: request.scheduler,
+          steps: request.steps,
+          cacheSchedule: variant.cache,
+          full: await sessions.sessionFor('unet-full', files.unetFull, 'denoise', deviceOutputs('unet-full')),
+          shallow: files.unetShallow ? await sessions.sessionFor('unet-shallow', files.unetShallow, 'denoise') : null,
+          cache,
+          cacheFeature: CACHE_FEATURE,
+          noisePrediction: unet.outputs.noisePred.name,
+          feeds: (_, t, scaled) => {
+            const sample = new Float32Array(batch * perVideo * (sampleChannels / latent.channels));
+            if (conditioning.imageLatents) {
+              // [batch, frames, latent + image channels, h, w]: each frame's latents, then the image latents (zero for the unguided half).
+              const plane = latent.height * latent.width;
+              const perFrameIn = sampleChannels * plane;
+              for (let b = 0; b < batch; b++) {
+                for (let f = 0; f < frames; f++) {
+                  const at = (b * frames + f) * perFrameIn;
+                  sample.set(scaled.subarray(f * latent.channels * plane, (f + 1) * latent.channels * plane), at);
+                  if (!guided || b === 1) sample.set(conditioning.imageLatents, at + latent.channels * plane);
+                }
+              }
+            } else {
+              for (let b = 0; b < batch; b++) sample.set(scaled, b * perVideo);
             }
-          }
-        } else {
-          for (let b = 0; b < batch; b++) sample.set(scaled, b * perVideo);
-        }
-        const feeds: Record<string, OrtTensor> = {
-          ...conditioning.feeds,
-          [unet.inputs.sample.name]: floatTensor(sample, sampleShape),
-          [timestep.name]: typedTensor(timestep, [scheduler.timesteps[i]!], timestep.shape?.length === 0 ? [] : [1]),
-        };
-        let out: Record<string, OrtTensor>;
-        if (kind === 'full') {
-          out = await full.run(feeds);
-          if (cache) await cache.store(out[CACHE_FEATURE]!);
-        } else {
-          out = await shallow!.run({ ...feeds, [CACHE_FEATURE]: await cache!.fetch() });
-        }
-        const noise = await readFloat(out[unet.outputs.noisePred.name]!);
-        if (cache && i + 1 < scheduler.timesteps.length && !fullSteps.has(i + 1)) cache.prefetch();
-        x = scheduler.step(guided ? guideFrames(noise, guidance, frameOf) : Float32Array.from(noise), i, x);
-        const step = { index: i, timestep: scheduler.timesteps[i]!, kind, ms: now() - start } as const;
-        records.push(step);
-        emit({ type: 'step', step, of: scheduler.timesteps.length });
-      }
-      cache?.clear();
+            return {
+              ...conditioning.feeds,
+              [unet.inputs.sample.name]: floatTensor(sample, sampleShape),
+              [timestep.name]: typedTensor(timestep, [t], timestep.shape?.length === 0 ? [] : [1]),
+            };
+          },
+          guide: (prediction) => (guided ? guideFrames(prediction, guidance, frameOf) : prediction),
+          emit,
+        },
+        noise,
+      );
       await sessions.endOfStage(unetKeys);
-      return { latents: x, steps: records };
+      return result;
     });
 
     const decoded = await sessions.stage('decode', async () => {
@@ -204,15 +191,10 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
       return { output: output!, shape };
     });
 
-    await sessions.closeAll();
-    sessions.stagesMs.total = now() - totalStart;
-    emit({ type: 'stage-end', stage: 'total', ms: sessions.stagesMs.total });
     const encodeFlops = files.flops.conditionEncoder * (model.kind === 'text-to-video' && guided ? 2 : 1) + files.flops.vaeEncoder;
     const denoiseFlops = steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0);
     // Work was counted at the decoder's stated batch (1 where it is symbolic).
     const decodeFlops = (files.flops.vaeDecoder * frames) / (model.vaeDecoder.framesPerCall ?? staticShape(model.vaeDecoder.inputs.latents, [1])[0]!);
-    return sessions.output({ frames: decoded.output, frameShape: decoded.shape, steps, cache: cache?.report() ?? null, flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops } });
-  } finally {
-    await sessions.releaseAll();
-  }
+    return { frames: decoded.output, frameShape: decoded.shape, steps, cache: cache?.report() ?? null, flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops } };
+  });
 }

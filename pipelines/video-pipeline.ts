@@ -1,4 +1,4 @@
-import { fullStepIndices } from './deepcache-schedule.ts';
+import { denoise } from './denoise-loop.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import { createFeatureCache } from './feature-cache.ts';
 import { ensureModel, ensureOptimizedModel, modelWork } from './models/model-store.ts';
@@ -6,11 +6,10 @@ import { TEXT_BATCH } from './models/text-encoder.ts';
 import { TEXT_IO, UNET_IO, VAE_IO } from './models/types.ts';
 import { floatTensor, int64Tensor, readFloat } from './ort-backend.ts';
 import { applyClassifierFreeGuidance } from './schedulers/classifier-free-guidance.ts';
-import { createScheduler } from './schedulers/create-scheduler.ts';
 import { gaussianNoise } from './seeded-random.ts';
 import { tokenize } from './tokenizer.ts';
 import { StageSessions } from './stage-sessions.ts';
-import type { PipelineEvent, PipelineOutput, PipelineRequest, StageName, StepRecord } from './types.ts';
+import type { PipelineEvent, PipelineOutput, PipelineRequest, StageName } from './types.ts';
 
 /** Model files one variant needs, built (or found in the cache) before any timing starts. */
 export interface ModelFiles {
@@ -70,8 +69,6 @@ export async function prepareModels(request: PipelineRequest): Promise<ModelFile
   };
 }
 
-const now = () => performance.now();
-
 /**
  * One text-to-video run: load → encode → denoise → decode. Sessions of a resident variant are created in `load`
  * and kept to the end; with `swap` each stage creates its own sessions at its start and releases them at its end,
@@ -89,15 +86,12 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
   const sessionFor = (key: string, path: string, servesStage: StageName) => sessions.sessionFor(key, path, servesStage, deviceOutputs(key));
   const closeSession = (key: string) => sessions.closeSession(key);
   const endOfStage = (keys: string[]) => sessions.endOfStage(keys);
-  const stagesMs = sessions.stagesMs;
 
   const unetKeys = files.unetShallow ? ['unet-full', 'unet-shallow'] : ['unet-full'];
   const vaeKey = (size: number) => `vae-decoder-x${size}`;
   const slices = decodeSlices(frames, variant.sliceFrames);
 
-  emit({ type: 'stage-start', stage: 'total' });
-  const totalStart = now();
-  try {
+  return sessions.run(async () => {
     await stage('load', async () => {
       if (variant.swap) return;
       await openSession('text-encoder', files.textEncoder, 'encode');
@@ -125,45 +119,35 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
 
     const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, deviceResidentCache) : null;
     const { latents, steps } = await stage('denoise', async () => {
-      const full = await sessionFor('unet-full', files.unetFull, 'denoise');
-      const shallow = files.unetShallow ? await sessionFor('unet-shallow', files.unetShallow, 'denoise') : null;
-      const scheduler = createScheduler(request.scheduler, request.steps);
-      const fullSteps = new Set(variant.cache ? fullStepIndices(request.steps, variant.cache) : scheduler.timesteps.map((_, i) => i));
       const latentShape = [frames, preset.latentChannels, preset.latentHeight, preset.latentWidth];
       const perVideo = latentShape.reduce((a, b) => a * b, 1);
-      let x = gaussianNoise(request.seed, perVideo);
-      if (scheduler.initNoiseSigma !== 1) x = x.map((v) => v * scheduler.initNoiseSigma);
-      const records: StepRecord[] = [];
-      for (let i = 0; i < scheduler.timesteps.length; i++) {
-        const start = now();
-        const kind = fullSteps.has(i) || !shallow ? 'full' : 'cached';
-        const scaled = scheduler.scaleModelInput(x, i);
-        const batched = new Float32Array(TEXT_BATCH * perVideo);
-        batched.set(scaled, 0);
-        batched.set(scaled, perVideo);
-        const feeds = {
-          [UNET_IO.sample]: floatTensor(batched, [TEXT_BATCH * frames, ...latentShape.slice(1)]),
-          [UNET_IO.timestep]: floatTensor(new Float32Array([scheduler.timesteps[i]!]), [1]),
-          [UNET_IO.context]: context,
-        };
-        let noise: Float32Array;
-        if (kind === 'full') {
-          const out = await full.run(feeds);
-          if (cache) await cache.store(out[UNET_IO.cacheFeature]!);
-          noise = await readFloat(out[UNET_IO.noise]!);
-        } else {
-          const out = await shallow!.run({ ...feeds, [UNET_IO.cacheFeature]: await cache!.fetch() });
-          noise = await readFloat(out[UNET_IO.noise]!);
-        }
-        if (cache && i + 1 < scheduler.timesteps.length && !fullSteps.has(i + 1)) cache.prefetch();
-        x = scheduler.step(applyClassifierFreeGuidance(noise, request.guidanceScale), i, x);
-        const step = { index: i, timestep: scheduler.timesteps[i]!, kind, ms: now() - start } as const;
-        records.push(step);
-        emit({ type: 'step', step, of: scheduler.timesteps.length });
-      }
-      cache?.clear();
+      const result = await denoise(
+        {
+          scheduler: request.scheduler,
+          steps: request.steps,
+          cacheSchedule: variant.cache,
+          full: await sessionFor('unet-full', files.unetFull, 'denoise'),
+          shallow: files.unetShallow ? await sessionFor('unet-shallow', files.unetShallow, 'denoise') : null,
+          cache,
+          cacheFeature: UNET_IO.cacheFeature,
+          noisePrediction: UNET_IO.noise,
+          feeds: (_, timestep, scaled) => {
+            const batched = new Float32Array(TEXT_BATCH * perVideo);
+            batched.set(scaled, 0);
+            batched.set(scaled, perVideo);
+            return {
+              [UNET_IO.sample]: floatTensor(batched, [TEXT_BATCH * frames, ...latentShape.slice(1)]),
+              [UNET_IO.timestep]: floatTensor(new Float32Array([timestep]), [1]),
+              [UNET_IO.context]: context,
+            };
+          },
+          guide: (noise) => applyClassifierFreeGuidance(noise, request.guidanceScale),
+          emit,
+        },
+        gaussianNoise(request.seed, perVideo),
+      );
       await endOfStage(unetKeys);
-      return { latents: x, steps: records };
+      return result;
     });
 
     const framesOut = await stage('decode', async () => {
@@ -185,14 +169,9 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
       return { output, shape: [frames, 3, height, width] as [number, number, number, number] };
     });
 
-    await sessions.closeAll();
-    stagesMs.total = now() - totalStart;
-    emit({ type: 'stage-end', stage: 'total', ms: stagesMs.total });
     const encodeFlops = files.flops.textEncoder;
     const denoiseFlops = steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0);
     const decodeFlops = slices.reduce((sum, size) => sum + files.flops.vaeDecoder.get(size)!, 0);
-    return sessions.output({ frames: framesOut.output, frameShape: framesOut.shape, steps, cache: cache?.report() ?? null, flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops } });
-  } finally {
-    await sessions.releaseAll();
-  }
+    return { frames: framesOut.output, frameShape: framesOut.shape, steps, cache: cache?.report() ?? null, flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops } };
+  });
 }
