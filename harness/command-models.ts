@@ -16,6 +16,7 @@ import type { TensorSignature } from '../pipelines/onnx/model-file.ts';
 import { ONNX_PROTO_IR_VERSION, defaultOpset, externalDataFiles, graphInputs, graphOutputs, parameterCount, readOnnxModel } from '../pipelines/onnx/model-file.ts';
 import { findSkipConnections } from '../pipelines/onnx/skip-connections.ts';
 import type { SkipConnection } from '../pipelines/onnx/skip-connections.ts';
+import { unetBatch } from '../pipelines/user-conditioning.ts';
 import { VARIANT_DEFAULTS } from '../pipelines/variants.ts';
 import type { OptionSpecs } from './cli-arguments.ts';
 import { formatOptionsHelp, integerOption, parseCommandArguments } from './cli-arguments.ts';
@@ -132,8 +133,7 @@ function schedulerText(model: UserModelSource): string {
 
 /** What FME chunking would make of the UNet at the default chunk counts: regions by the rows they slice. */
 async function chunkPlanText(model: UserModelSource): Promise<string> {
-  const batch = typeof model.unet.inputs.sample.shape?.[0] === 'number' ? model.unet.inputs.sample.shape[0] : 2;
-  const batchFrames = batch * model.latent.frames;
+  const batchFrames = unetBatch(model) * model.latent.frames;
   try {
     const { regions } = chunkGraph(await readOnnxModel(model.unet.path), VARIANT_DEFAULTS.chunks, batchFrames);
     const spatial = regions.filter((r) => r.leadingRows === batchFrames);

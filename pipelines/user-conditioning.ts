@@ -1,7 +1,7 @@
 // The inputs diffusers' AnimateDiff and Stable Video Diffusion pipelines build around their models, for user models:
 // typed tensors by a graph's stated element type, context rows, SVD's micro-conditioning and per-frame guidance.
 import { HarnessError } from './harness-error.ts';
-import type { UserModelTensor } from './models/types.ts';
+import type { UserModelSource, UserModelTensor } from './models/types.ts';
 import type { OrtTensor } from './ort-backend.ts';
 import { floatTensor, int32Tensor, int64Tensor } from './ort-backend.ts';
 import { createSeededRandom } from './seeded-random.ts';
@@ -10,6 +10,11 @@ import { createSeededRandom } from './seeded-random.ts';
 export function staticShape(tensor: UserModelTensor, fallback: readonly number[]): number[] {
   const shape = tensor.shape ?? fallback;
   return shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : fallback[i] ?? 1));
+}
+
+/** The UNet's batch: 2 for a graph exported with classifier-free guidance (the default where it is free), else 1. */
+export function unetBatch(model: UserModelSource): number {
+  return staticShape(model.unet.inputs.sample, [2])[0]!;
 }
 
 /** Values as a tensor of the element type the graph states for `tensor` (float32, int64 or int32). */

@@ -12,6 +12,7 @@ import { provideExternalData, splitModelFile } from './onnx/graph-splitter.ts';
 import type { OnnxModel } from './onnx/model-file.ts';
 import { encodeOnnxModel, externalDataFiles, readOnnxModel } from './onnx/model-file.ts';
 import type { UserPipelineRequest } from './types.ts';
+import { unetBatch } from './user-conditioning.ts';
 
 /** The files one variant of a user model runs, and the work of one call of each. */
 export interface UserModelFiles {
@@ -111,9 +112,9 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     vaeDecoder: await work(model.vaeDecoder.path),
   };
   if (variant.chunks) {
-    const batch = typeof model.unet.inputs.sample.shape?.[0] === 'number' ? model.unet.inputs.sample.shape[0] : 2;
-    unetFull = await chunkedCopy(unetFull, unetDir, variant.chunks, batch * request.frames);
-    if (unetShallow) unetShallow = await chunkedCopy(unetShallow, unetDir, variant.chunks, batch * request.frames);
+    const batchFrames = unetBatch(model) * request.frames;
+    unetFull = await chunkedCopy(unetFull, unetDir, variant.chunks, batchFrames);
+    if (unetShallow) unetShallow = await chunkedCopy(unetShallow, unetDir, variant.chunks, batchFrames);
   }
   const level = request.session.graphOptimizationLevel;
   let preOptimized = request.executionProvider === 'cpu' && level !== 'disabled';

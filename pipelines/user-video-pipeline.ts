@@ -12,7 +12,7 @@ import { gaussianNoise } from './seeded-random.ts';
 import { StageSessions } from './stage-sessions.ts';
 import { tokenize } from './tokenizer.ts';
 import type { PipelineEvent, PipelineOutput, UserPipelineRequest } from './types.ts';
-import { addedTimeIds, frameGuidance, guideFrames, repeatRows, seededImage, staticShape, typedTensor } from './user-conditioning.ts';
+import { addedTimeIds, frameGuidance, guideFrames, repeatRows, seededImage, staticShape, typedTensor, unetBatch } from './user-conditioning.ts';
 import type { UserModelFiles } from './user-model-files.ts';
 import { decodeSlices } from './video-pipeline.ts';
 
@@ -34,7 +34,7 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
   const bcfhw = unet.sampleLayout === 'BCFHW';
   const perVideo = latent.channels * frames * latent.height * latent.width;
   const sampleShape = staticShape(unet.inputs.sample, bcfhw ? [2, latent.channels, frames, latent.height, latent.width] : [2, frames, latent.channels, latent.height, latent.width]);
-  const batch = sampleShape[0]!;
+  const batch = unetBatch(model);
   if (batch !== 1 && batch !== 2) {
     throw new HarnessError('shape-mismatch', `${model.manifestPath}: unet.inputs.sample has batch ${batch}; accepted: 1 (no guidance) or 2 (classifier-free guidance)`);
   }
@@ -69,6 +69,7 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
       const encoder = await sessions.sessionFor(encodeKeys[0]!, files.conditionEncoder, 'encode');
       const feeds: Record<string, OrtTensor> = {};
       let imageLatents: Float32Array | null = null;
+      let encoderCalls = 1;
       if (model.kind === 'text-to-video') {
         const ids = model.textEncoder.inputs.inputIds;
         const length = staticShape(ids, [1, 77])[1]!;
@@ -78,6 +79,7 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
         // An encoder exported for the whole guided batch takes both prompts in one call; one exported for a single
         // prompt (or with a free batch) is called per prompt, as diffusers encodes them.
         const callsAtOnce = staticShape(ids, [1, length])[0] === prompts.length && prompts.length > 1 ? prompts.length : 1;
+        encoderCalls = prompts.length / callsAtOnce;
         const hidden: Float32Array[] = [];
         for (let r = 0; r < prompts.length; r += callsAtOnce) {
           const batch = prompts.slice(r, r + callsAtOnce);
@@ -109,7 +111,7 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
         feeds[timeIds.name] = typedTensor(timeIds, addedTimeIds(model.conditioning, batch), [batch, 3]);
       }
       await sessions.endOfStage(encodeKeys);
-      return { feeds, imageLatents };
+      return { feeds, imageLatents, encoderCalls };
     });
 
     const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, deviceResidentCache) : null;
@@ -191,7 +193,8 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
       return { output: output!, shape };
     });
 
-    const encodeFlops = files.flops.conditionEncoder * (model.kind === 'text-to-video' && guided ? 2 : 1) + files.flops.vaeEncoder;
+    // Each encoder's work was counted for one call at its stated batch.
+    const encodeFlops = files.flops.conditionEncoder * conditioning.encoderCalls + files.flops.vaeEncoder;
     const denoiseFlops = steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0);
     // Work was counted at the decoder's stated batch (1 where it is symbolic).
     const decodeFlops = (files.flops.vaeDecoder * frames) / (model.vaeDecoder.framesPerCall ?? staticShape(model.vaeDecoder.inputs.latents, [1])[0]!);
