@@ -140,7 +140,6 @@ function userTarget(model: UserModelSource): VariantTarget {
   return {
     name: model.name,
     cacheBranches: model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b),
-    chunkingUnsupported: null,
     fixedDecodeFrames: model.vaeDecoder.framesPerCall,
   };
 }

@@ -32,19 +32,17 @@ export function isVariantName(name: string): name is VariantName {
   return (VARIANT_NAMES as readonly string[]).includes(name);
 }
 
-/** What a variant is resolved against: the model's name, the branches it can cache, and what it can chunk. */
+/** What a variant is resolved against: the model's name, the branches it can cache, and its decoder's frames per call. */
 export interface VariantTarget {
   name: string;
   cacheBranches: readonly number[];
-  /** Why FME chunking cannot run on this model; null when it can. */
-  chunkingUnsupported: string | null;
   /** Frames one decoder call must take when the model fixes it; null when any slice size works. */
   fixedDecodeFrames: number | null;
 }
 
-/** A built-in preset as a variant target: every branch of its UNet, chunking built into its graphs. */
+/** A built-in preset as a variant target: every branch of its UNet, decoders built for any slice size. */
 export function presetTarget(preset: ModelPreset): VariantTarget {
-  return { name: preset.name, cacheBranches: Array.from({ length: unetBranchCount(preset) }, (_, i) => i), chunkingUnsupported: null, fixedDecodeFrames: null };
+  return { name: preset.name, cacheBranches: Array.from({ length: unetBranchCount(preset) }, (_, i) => i), fixedDecodeFrames: null };
 }
 
 /** Resolves a named variant with overrides into exactly what the pipeline will do. */
