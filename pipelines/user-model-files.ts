@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HarnessError } from './harness-error.ts';
 import { ensureOptimizedModel } from './models/model-store.ts';
 import type { ChunkCounts } from './models/types.ts';
 import { INLINE_LIMIT_BYTES, externalDataBytes, inlineExternalData } from './onnx/external-data.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
 import { chunkGraph } from './onnx/graph-chunker.ts';
-import { provideExternalData, splitModelFile } from './onnx/graph-splitter.ts';
+import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/graph-splitter.ts';
 import type { OnnxModel } from './onnx/model-file.ts';
-import { encodeOnnxModel, externalDataFiles, readOnnxModel } from './onnx/model-file.ts';
+import { encodeOnnxModel, externalDataFiles, modelStem, readOnnxModel } from './onnx/model-file.ts';
 import type { UserPipelineRequest } from './types.ts';
 import { unetBatch } from './user-conditioning.ts';
 
@@ -37,7 +37,7 @@ const DERIVED_VERSION = 2;
 async function derivedDir(modelDir: string, modelName: string, path: string, what: string): Promise<string> {
   const info = await stat(path);
   const key = createHash('sha256').update(`${DERIVED_VERSION}:${path}:${info.size}:${info.mtimeMs}:${what}`).digest('hex').slice(0, 12);
-  return join(modelDir, 'user', `${modelName}-${basename(path).replace(/\.onnx$/i, '')}-${key}`);
+  return join(modelDir, 'user', `${modelName}-${modelStem(path)}-${key}`);
 }
 
 async function writeAtomically(target: string, model: OnnxModel): Promise<void> {
@@ -49,7 +49,7 @@ async function writeAtomically(target: string, model: OnnxModel): Promise<void> 
 
 /** The FME-chunked copy of a UNet file, beside it in the cache (external data linked there). */
 async function chunkedCopy(path: string, outDir: string, chunks: ChunkCounts, batchFrames: number): Promise<string> {
-  const target = join(outDir, `${basename(path).replace(/\.onnx$/i, '')}.chunked-${chunks.batchFrames}x${chunks.spatial}.onnx`);
+  const target = join(outDir, `${modelStem(path)}.chunked-${chunks.batchFrames}x${chunks.spatial}.onnx`);
   if (existsSync(target)) return target;
   const model = await readOnnxModel(path);
   await mkdir(outDir, { recursive: true });
@@ -63,7 +63,7 @@ async function chunkedCopy(path: string, outDir: string, chunks: ChunkCounts, ba
  * timed session creation does not pay for graph optimisation; null when the weights are too large for one file.
  */
 async function optimizedCopy(path: string, outDir: string, level: UserPipelineRequest['session']['graphOptimizationLevel']): Promise<string | null> {
-  const target = join(outDir, `${basename(path).replace(/\.onnx$/i, '')}.inline.onnx`);
+  const target = join(outDir, `${modelStem(path)}.inline.onnx`);
   if (!existsSync(target)) {
     const model = await readOnnxModel(path);
     if (externalDataFiles(model).length) {
@@ -94,9 +94,7 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
       throw new HarnessError('bad-variant-parameter', `cacheBranch ${branch}: ${model.manifestPath} lists no cut point for it; listed: ${model.unet.cutPoints.map((p) => p.branch).join(', ') || 'none'}`);
     }
     unetDir = await derivedDir(modelDir, model.name, unet, `cut ${point.tensor.name}`);
-    const stem = basename(unet).replace(/\.onnx$/i, '');
-    const fullPath = join(unetDir, `${stem}.full-with-cache.onnx`);
-    const shallowPath = join(unetDir, `${stem}.shallow.onnx`);
+    const { fullPath, shallowPath } = splitFilePaths(unet, unetDir);
     if (!existsSync(fullPath) || !existsSync(shallowPath)) await splitModelFile(unet, point.tensor.name, unetDir);
     unetFull = fullPath;
     unetShallow = variant.cache.interval > 1 ? shallowPath : null;

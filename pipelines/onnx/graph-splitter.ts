@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { copyFile, link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { HarnessError } from '../harness-error.ts';
 import { createSession, floatTensor, int64Tensor } from '../ort-backend.ts';
@@ -12,6 +12,7 @@ import {
   encodeOnnxModel,
   externalDataFiles,
   graphInputs,
+  modelStem,
   nodeOutputNames,
   parameterCount,
   readOnnxModel,
@@ -238,6 +239,12 @@ export interface SplitFileOptions {
   dims?: Record<string, number>;
 }
 
+/** Where splitModelFile writes the two graphs of the model at `path`. */
+export function splitFilePaths(path: string, outDir: string): { fullPath: string; shallowPath: string } {
+  const stem = modelStem(path);
+  return { fullPath: join(outDir, `${stem}.full-with-cache.onnx`), shallowPath: join(outDir, `${stem}.shallow.onnx`) };
+}
+
 /**
  * Splits the model at `path` into `<stem>.full-with-cache.onnx` and `<stem>.shallow.onnx` in `outDir`. The cut
  * tensor's type and shape come from the file's value_info, else from `options.boundary`, else from one run of the
@@ -246,14 +253,13 @@ export interface SplitFileOptions {
 export async function splitModelFile(path: string, cutTensor: string, outDir: string, options: SplitFileOptions = {}): Promise<SplitFiles> {
   const model = await readOnnxModel(path);
   await mkdir(outDir, { recursive: true });
-  const stem = basename(path).replace(/\.onnx$/i, '');
   if (!nodeOutputNames(model).has(cutTensor)) splitGraph(model, cutTensor); // throws the error that names the tensor
   // Linked first: the probe run below loads its graph from outDir too.
   const externalData = await provideExternalData(model, dirname(path), outDir);
   let boundary = options.boundary;
   let boundarySource: BoundarySource = options.boundary ? 'given' : 'value_info';
   if (!boundary && !statedSignatures(model).get(cutTensor)?.shape) {
-    const scratch = join(outDir, `.${stem}.probe-${process.pid}.onnx`);
+    const scratch = join(outDir, `.${modelStem(path)}.probe-${process.pid}.onnx`);
     try {
       boundary = await measureBoundary(model, cutTensor, scratch, options.dims ?? {});
     } finally {
@@ -262,8 +268,7 @@ export async function splitModelFile(path: string, cutTensor: string, outDir: st
     boundarySource = 'zeros-run';
   }
   const split = splitGraph(model, cutTensor, boundary);
-  const fullPath = join(outDir, `${stem}.full-with-cache.onnx`);
-  const shallowPath = join(outDir, `${stem}.shallow.onnx`);
+  const { fullPath, shallowPath } = splitFilePaths(path, outDir);
   for (const [target, graph] of [
     [fullPath, split.full],
     [shallowPath, split.shallow],

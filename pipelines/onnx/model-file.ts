@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { HarnessError } from '../harness-error.ts';
 
@@ -115,6 +116,11 @@ export function externalDataFiles(model: OnnxModel): string[] {
     if (location) files.add(location);
   }
   return [...files];
+}
+
+/** A model file's name without its folder and `.onnx` extension: the stem of files derived from it. */
+export function modelStem(path: string): string {
+  return basename(path).replace(/\.onnx$/i, '');
 }
 
 export function encodeOnnxModel(model: OnnxModel): Uint8Array {
