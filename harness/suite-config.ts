@@ -189,8 +189,8 @@ function toSpec(config: VariantConfig): VariantSpec {
 export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels: ReadonlyMap<string, UserModelSource> = new Map()): PlannedSuite {
   const merged: SuiteFile = { ...file, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   merged.session = { ...MEASURED_SESSION, ...file.session, ...overrides.session };
-  const entries0 = merged.models ?? ['small'];
-  const sources: ModelSource[] = entries0.map((m) => {
+  const modelEntries = merged.models ?? ['small'];
+  const sources: ModelSource[] = modelEntries.map((m) => {
     const user = userModels.get(m);
     if (user) return { kind: 'user', model: user };
     if (isManifestReference(m)) throw new HarnessError('bad-suite', `model manifest "${m}" was not loaded before planning`);
@@ -198,7 +198,7 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
   });
   const user = sources.find((s) => s.kind === 'user')?.model;
   if (user && sources.length > 1) {
-    throw new HarnessError('bad-suite', `models: a model manifest (${user.name}) runs alone in a suite, with its own scheduler and shapes; got ${entries0.length} models (${entries0.join(', ')})`);
+    throw new HarnessError('bad-suite', `models: a model manifest (${user.name}) runs alone in a suite, with its own scheduler and shapes; got ${modelEntries.length} models (${modelEntries.join(', ')})`);
   }
   const models = sources.map((s) => (s.kind === 'user' ? s.model.name : s.preset.name));
   const first = sources[0]!;

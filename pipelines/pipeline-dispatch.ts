@@ -1,4 +1,4 @@
-import type { AnyPipelineRequest, PipelineEvent, PipelineOutput, PipelineRequest, UserPipelineRequest } from './types.ts';
+import type { AnyPipelineRequest, PipelineEvent, PipelineOutput, UserPipelineRequest } from './types.ts';
 import type { UserModelFiles } from './user-model-files.ts';
 import { prepareUserModels } from './user-model-files.ts';
 import { runUserPipeline } from './user-video-pipeline.ts';
@@ -20,6 +20,6 @@ export async function prepareAnyModels(request: AnyPipelineRequest): Promise<Pre
 /** One measured run of either kind of model. */
 export function runAnyPipeline(request: AnyPipelineRequest, prepared: PreparedModels, emit?: (event: PipelineEvent) => void): Promise<PipelineOutput> {
   if (isUserRequest(request) && prepared.kind === 'user') return runUserPipeline(request, prepared.files, emit);
-  if (!isUserRequest(request) && prepared.kind === 'preset') return runPipeline(request as PipelineRequest, prepared.files, emit);
+  if (!isUserRequest(request) && prepared.kind === 'preset') return runPipeline(request, prepared.files, emit);
   throw new Error('prepared models do not belong to this request');
 }

@@ -63,8 +63,10 @@ export function chunkGraph(model: OnnxModel, counts: GraphChunkCounts, batchFram
     if (signature.shape && signature.shape.every((d) => typeof d === 'number')) shapes.set(name, signature.shape as number[]);
   }
   const constants = new Map<string, TensorProto>();
-  for (const init of graph.initializer ?? []) constants.set(init.name!, init);
-  for (const init of graph.initializer ?? []) if (!shapes.has(init.name!)) shapes.set(init.name!, (init.dims ?? []).map(toNumber));
+  for (const init of graph.initializer ?? []) {
+    constants.set(init.name!, init);
+    if (!shapes.has(init.name!)) shapes.set(init.name!, (init.dims ?? []).map(toNumber));
+  }
   for (const node of graph.node ?? []) {
     if (node.opType === 'Constant' && attribute(node, 'value')?.t) {
       const t = attribute(node, 'value')!.t!;
