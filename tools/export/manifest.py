@@ -48,9 +48,15 @@ def cut_points(concats, block_count, layers_per_block):
     return sorted(points, key=lambda p: p["branch"])
 
 
-def animatediff_manifest(name, config, points, vae_frames_per_call):
+def latent_section(config):
+    """The manifest's latent dimensions: the VAE halves the image per block after the first."""
     p = config["pipeline"]
     scale = 2 ** (len(config["vae"]["block_out_channels"]) - 1)
+    return {"channels": 4, "height": p["height"] // scale, "width": p["width"] // scale, "frames": p["frames"], "scalingFactor": config["vae"]["scaling_factor"]}
+
+
+def animatediff_manifest(name, config, points, vae_frames_per_call):
+    p = config["pipeline"]
     return {
         "$schema": None,  # the exporter sets the schema's path relative to the manifest
         "manifestVersion": 1,
@@ -68,7 +74,7 @@ def animatediff_manifest(name, config, points, vae_frames_per_call):
             "deepCache": {"cutPoints": points},
         },
         "vaeDecoder": {"file": "vae_decoder.onnx", "inputs": {"latents": "latent_sample"}, "outputs": {"sample": "sample"}, "framesPerCall": vae_frames_per_call},
-        "latent": {"channels": 4, "height": p["height"] // scale, "width": p["width"] // scale, "frames": p["frames"], "scalingFactor": config["vae"]["scaling_factor"]},
+        "latent": latent_section(config),
         "scheduler": ANIMATEDIFF_SCHEDULER,
         "sourceScheduler": {"className": "DDIMScheduler", "config": ANIMATEDIFF_DDIM},
         "guidanceScale": p["guidance_scale"],
@@ -78,7 +84,6 @@ def animatediff_manifest(name, config, points, vae_frames_per_call):
 
 def svd_manifest(name, config, points):
     p = config["pipeline"]
-    scale = 2 ** (len(config["vae"]["block_out_channels"]) - 1)
     return {
         "$schema": None,  # the exporter sets the schema's path relative to the manifest
         "manifestVersion": 1,
@@ -96,7 +101,7 @@ def svd_manifest(name, config, points):
             "deepCache": {"cutPoints": points},
         },
         "vaeDecoder": {"file": "vae_decoder.onnx", "inputs": {"latents": "latent_sample"}, "outputs": {"sample": "sample"}, "framesPerCall": p.get("decode_chunk_size", p["frames"])},
-        "latent": {"channels": 4, "height": p["height"] // scale, "width": p["width"] // scale, "frames": p["frames"], "scalingFactor": config["vae"]["scaling_factor"]},
+        "latent": latent_section(config),
         "scheduler": SVD_SCHEDULER,
         "sourceScheduler": {"className": "EulerDiscreteScheduler", "config": SVD_EULER},
         "guidanceScale": p["min_guidance_scale"],

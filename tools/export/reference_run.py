@@ -61,6 +61,18 @@ def run_deepcache(pipe, branch_id, **call):
         helper.disable()
 
 
+def put_unet_and_decoder(store, unet_call, decode_call, extra_unet_inputs=()):
+    """The first UNet and VAE decoder calls of a run: their inputs (in the exported graphs' order) and outputs."""
+    store.put("unet.sample", unet_call.args[0])
+    store.put("unet.timestep", torch.tensor([float(unet_call.args[1])], dtype=torch.float32))
+    store.put("unet.encoder_hidden_states", unet_call.kwargs["encoder_hidden_states"])
+    for name in extra_unet_inputs:
+        store.put(f"unet.{name}", unet_call.kwargs[name])
+    store.put("unet.out_sample", unet_call.output)
+    store.put("vae_decoder.latent_sample", decode_call.args[0])
+    store.put("vae_decoder.sample", decode_call.output)
+
+
 def helper_branch_id(project_branch, layers_per_block):
     """DeepCacheSDHelper counts skips from conv_in (0) and assumes 3 per up block, which holds for 2 layers per block:
     project branch b (the b-th down layer) is its skip index 1 + b + b // layers_per_block (downsamplers in between)."""
@@ -104,12 +116,7 @@ def record_animatediff(models, config, folder, seed, deepcache_branch):
     frames, latents = run_with_steps(pipe, **call)
     unet_call.restore()
     decode_call.restore()
-    store.put("unet.sample", unet_call.args[0])
-    store.put("unet.timestep", torch.tensor([float(unet_call.args[1])], dtype=torch.float32))
-    store.put("unet.encoder_hidden_states", unet_call.kwargs["encoder_hidden_states"])
-    store.put("unet.out_sample", unet_call.output)
-    store.put("vae_decoder.latent_sample", decode_call.args[0])
-    store.put("vae_decoder.sample", decode_call.output)
+    put_unet_and_decoder(store, unet_call, decode_call)
     store.put("baseline.latents_per_step", latents, "latents after each step [steps, batch, channels, frames, h, w]")
     store.put("baseline.frames", frames, "frames in [0, 1], [batch, frames, 3, H, W]")
 
@@ -168,13 +175,7 @@ def record_svd(models, config, folder, seed, deepcache_branch):
     store.put("image_encoder.image_embeds", image_call.output)
     store.put("vae_encoder.sample", encode_call.args[0])
     store.put("vae_encoder.latent_sample", encode_call.output)
-    store.put("unet.sample", unet_call.args[0])
-    store.put("unet.timestep", torch.tensor([float(unet_call.args[1])], dtype=torch.float32))
-    store.put("unet.encoder_hidden_states", unet_call.kwargs["encoder_hidden_states"])
-    store.put("unet.added_time_ids", unet_call.kwargs["added_time_ids"])
-    store.put("unet.out_sample", unet_call.output)
-    store.put("vae_decoder.latent_sample", decode_call.args[0])
-    store.put("vae_decoder.sample", decode_call.output)
+    put_unet_and_decoder(store, unet_call, decode_call, extra_unet_inputs=("added_time_ids",))
     store.put("baseline.latents_per_step", latents, "latents after each step [steps, batch, frames, channels, h, w]")
     store.put("baseline.frames", frames, "frames in [0, 1], [batch, frames, 3, H, W]")
 
