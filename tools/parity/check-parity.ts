@@ -82,6 +82,7 @@ export async function checkParity(fixtureDir: string, reference: PytorchReferenc
     { name: 'baseline', kind: 'baseline', cache: null, chunks: null, sliceFrames: null, swap: false },
     { name: 'deepcache', kind: 'deepcache', cache, chunks: null, sliceFrames: null, swap: false },
   ];
+  const inputs = recordedInputs(reference.root, model);
   const results: ParityResult[] = [];
   for (const variant of variants) {
     const request = {
@@ -97,17 +98,17 @@ export async function checkParity(fixtureDir: string, reference: PytorchReferenc
       session: MEASURED_SESSION,
       executionProvider: 'cpu' as const,
       modelDir,
-      inputs: recordedInputs(reference.root, model),
+      inputs,
     };
     const output = await runUserPipeline(request, await prepareUserModels(request));
     const expected = floats(reference.root, `${variant.name}.frames`);
+    if (output.frames.length !== expected.length) throw new HarnessError('shape-mismatch', `${fixtureDir}: ${variant.name} gave ${output.frames.length} values, the reference has ${expected.length}`);
     let maxAbsError = 0;
     let referenceMaxAbs = 0;
     for (let i = 0; i < expected.length; i++) {
       maxAbsError = Math.max(maxAbsError, Math.abs(output.frames[i]! - expected[i]!));
       referenceMaxAbs = Math.max(referenceMaxAbs, Math.abs(expected[i]!));
     }
-    if (output.frames.length !== expected.length) throw new HarnessError('shape-mismatch', `${fixtureDir}: ${variant.name} gave ${output.frames.length} values, the reference has ${expected.length}`);
     const against = variant.name === 'baseline' ? `diffusers ${String(index.pipeline)}` : `${index.deepcache.helper} (cache_interval ${cache.interval}, cache_branch_id ${index.deepcache.cacheBranchId})`;
     results.push({ fixture: model.name, variant: variant.name as ParityResult['variant'], reference: `${against}, ${reference.source} on torch ${reference.torch}`, maxAbsError, relativeError: maxAbsError / referenceMaxAbs, referenceMaxAbs });
   }
