@@ -42,6 +42,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   'slice-frames': { type: 'string', help: 'LightCache slice: frames decoded per VAE call' },
   'cpu-mem-arena': { type: 'string', help: 'ORT CPU memory arena', choices: ON_OFF },
   'mem-pattern': { type: 'string', help: 'ORT memory pattern planning', choices: ON_OFF },
+  'fuse-attention': { type: 'string', help: 'attention as one fused operator (ORT MultiHeadAttention), as deployed; off keeps MatMul-Softmax-MatMul', choices: ON_OFF },
   'graph-opt': { type: 'string', help: 'ORT graph optimisation level', choices: ['disabled', 'basic', 'extended', 'all'] },
   'intra-op-threads': { type: 'string', help: 'ORT intra-op threads (0 = ORT default)' },
   'inter-op-threads': { type: 'string', help: 'ORT inter-op threads (0 = ORT default)' },
@@ -78,6 +79,7 @@ export function overridesFromOptions(options: ParsedOptions): SuiteFile {
   const session: NonNullable<SuiteFile['session']> = {};
   if (onOff('cpu-mem-arena') !== undefined) session.cpuMemArena = onOff('cpu-mem-arena')!;
   if (onOff('mem-pattern') !== undefined) session.memPattern = onOff('mem-pattern')!;
+  if (onOff('fuse-attention') !== undefined) session.fuseAttention = onOff('fuse-attention')!;
   if (s('graph-opt')) session.graphOptimizationLevel = s('graph-opt') as NonNullable<SuiteFile['session']>['graphOptimizationLevel'];
   if (s('intra-op-threads') !== undefined) session.intraOpThreads = int('intra-op-threads', 0)!;
   if (s('inter-op-threads') !== undefined) session.interOpThreads = int('inter-op-threads', 0)!;

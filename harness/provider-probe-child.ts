@@ -20,7 +20,7 @@ async function probe(provider: ExecutionProviderName): Promise<ProbeMessage> {
     builder.output(builder.op('Add', [x, x], [2, 3]), 'y');
     const path = join(dir, 'probe.onnx');
     await writeFile(path, builder.build().modelBytes);
-    const settings = { cpuMemArena: false, memPattern: false, graphOptimizationLevel: 'all', intraOpThreads: 1, interOpThreads: 1 } as const;
+    const settings = { cpuMemArena: false, memPattern: false, graphOptimizationLevel: 'all', intraOpThreads: 1, interOpThreads: 1, fuseAttention: true } as const;
     const session = await createSession({ path, settings, executionProvider: provider });
     try {
       const out = await session.run({ x: floatTensor(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]) });

@@ -27,6 +27,7 @@ export const SessionSettingsSchema = z
     intraOpThreads: count().describe('0 = ONNX Runtime default'),
     interOpThreads: count().describe('0 = ONNX Runtime default'),
     mallocMmapThreshold: bytes().nullable().describe('MALLOC_MMAP_THRESHOLD_ in the child; null = glibc default'),
+    fuseAttention: z.boolean().optional().describe('attention as one fused operator where the provider has one; absent in runs recorded before the setting existed, which ran unfused'),
   })
   .meta({ id: 'SessionSettings', description: 'ONNX Runtime session and allocator settings the child ran with.' });
 
@@ -255,6 +256,16 @@ export const VariantOkSchema = z
     gpuMemory: GpuMemorySchema,
     timeline: TimelineSchema,
     cache: z.strictObject({ peakBytes: bytes(), location: z.enum(['none', 'host', 'device']), note: z.string().optional() }),
+    attention: z
+      .strictObject({
+        requested: z.boolean().describe("the session's fuseAttention"),
+        form: z.enum(['fused', 'unfused', 'partly-fused']),
+        fusedNodes: count().describe('MultiHeadAttention nodes in the denoiser graphs'),
+        unfusedNodes: count().describe('attention left as MatMul-Softmax-MatMul (Softmax nodes) in them'),
+        note: z.string().optional(),
+      })
+      .optional()
+      .describe('which attention form the denoiser graphs ran; absent in runs recorded before it was reported'),
     swap: z.array(z.strictObject({ stage: StageNameSchema, what: z.string(), ms: ms() })).optional().describe('itemised offload costs'),
     fidelity: FidelitySchema.optional(),
     fidelityNote: z.string().optional(),

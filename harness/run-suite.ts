@@ -81,7 +81,9 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
     }
   }
   // Before any child starts, so the calibration competes with nothing the run measures.
-  const calibration = await calibrateMatmulInChild(device.provider, suite.session, { ...process.env, ...providerChildEnv(device.provider, process.env) });
+  // A resolved suite always states fuseAttention; the schema keeps it optional for runs recorded before it existed.
+  const session = { ...suite.session, fuseAttention: suite.session.fuseAttention ?? true };
+  const calibration = await calibrateMatmulInChild(device.provider, session, { ...process.env, ...providerChildEnv(device.provider, process.env) });
   const gpus = system.gpus.status === 'ok' ? system.gpus.gpus : [];
   const gpuNames = Object.fromEntries(gpus.map((g) => [g.uuid, g.name]));
 
@@ -125,7 +127,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
         guidanceScale: suite.guidanceScale,
         scheduler: planned.scheduler,
         variant: pair.variant,
-        session: suite.session,
+        session,
         executionProvider: device.provider,
         modelDir: options.modelDir,
       };

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { StageName } from '../pipelines/types.ts';
+import type { AttentionReport, StageName } from '../pipelines/types.ts';
 import { STAGES } from '../pipelines/types.ts';
 import { energyJoules, processPeakBytes, summariseGpuStage } from './gpu-memory-sampler.ts';
 import { startHostMemorySampler } from './host-memory-sampler.ts';
@@ -86,6 +86,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   let frames: VariantRunOutcome['frames'] = null;
   let profileFiles: VariantRunOutcome['profileFiles'] = [];
   let reportedError: { code: string; message: string } | null = null;
+  let attention: AttentionReport | null = null;
   let lastStage: StageName | undefined;
   let limitHit: string | null = null;
 
@@ -127,6 +128,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
         reportedError = { code: message.code, message: message.message };
         break;
       case 'models-ready':
+        attention = message.attention;
         break;
     }
   });
@@ -261,6 +263,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
     gpuMemory,
     timeline,
     cache: last.cache,
+    ...(attention ? { attention } : {}),
     ...(last.swaps.length ? { swap: last.swaps } : {}),
     ...(Object.keys(work).length ? { work } : {}),
     ...(Object.keys(energy).length ? { energy } : {}),

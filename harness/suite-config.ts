@@ -59,6 +59,7 @@ export const SuiteFileSchema = z.strictObject({
       intraOpThreads: z.number().int().min(0).optional(),
       interOpThreads: z.number().int().min(0).optional(),
       mallocMmapThreshold: z.number().int().min(0).nullable().optional(),
+      fuseAttention: z.boolean().optional().describe('attention as one fused operator (ORT MultiHeadAttention) in built and user graphs; default true'),
     })
     .optional(),
   ...variantParameters,
@@ -77,9 +78,9 @@ export function suiteJsonSchemaText(): string {
 }
 
 /** Peaks that reflect what a variant needs: no CPU arena, glibc's mmap threshold fixed so freed blocks go back. */
-export const MEASURED_SESSION = { cpuMemArena: false, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: 131072 } as const;
+export const MEASURED_SESSION = { cpuMemArena: false, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: 131072, fuseAttention: true } as const;
 /** ONNX Runtime's defaults, as deployed. */
-const DEPLOYED_SESSION = { cpuMemArena: true, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: null } as const;
+const DEPLOYED_SESSION = { cpuMemArena: true, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: null, fuseAttention: true } as const;
 
 /** The built-in suites: `default` measures what each variant needs, `deployed` measures ORT's defaults, `ablation` runs every variant. */
 export const BUILTIN_SUITES: Readonly<Record<string, SuiteFile>> = {

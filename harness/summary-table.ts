@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { StageName } from '../pipelines/types.ts';
+import { speedupCeiling } from '../reports/speedup-ceiling.ts';
 import type { RunResult, VariantOk } from './results-schema.ts';
 
 const STAGE_COLUMNS: StageName[] = ['load', 'encode', 'denoise', 'decode', 'total'];
@@ -14,10 +15,10 @@ function baselineOf(run: RunResult, model: string): VariantOk | undefined {
 /** The terminal summary: time per stage with speed-ups, peak memory per stage with ratios, cache and fidelity. */
 export function formatSummary(run: RunResult): string {
   const plain = { style: { head: [], border: [] } };
-  const time = new Table({ head: ['model/variant', ...STAGE_COLUMNS.map((s) => `${s} ms`), 'speed-up (denoise)', 'speed-up (total)', 'denoise GFLOP/s'], ...plain });
+  const time = new Table({ head: ['model/variant', ...STAGE_COLUMNS.map((s) => `${s} ms`), 'speed-up (denoise)', 'FLOP-ideal (denoise)', 'speed-up (total)', 'denoise GFLOP/s'], ...plain });
   const peak = run.calibration?.matmulGflops;
   const memory = new Table({ head: ['model/variant', ...STAGE_COLUMNS.map((s) => `${s} peak MiB`), 'peak vs baseline', 'cache MiB', 'GPU peak MiB'], ...plain });
-  const fidelity = new Table({ head: ['model/variant', 'PSNR dB', 'SSIM', 'max abs error', 'cache location'], ...plain });
+  const fidelity = new Table({ head: ['model/variant', 'PSNR dB', 'SSIM', 'max abs error', 'cache location', 'attention'], ...plain });
   const errors: string[] = [];
   for (const v of run.variants) {
     const label = `${v.model}/${v.variant.name}`;
@@ -26,12 +27,15 @@ export function formatSummary(run: RunResult): string {
       continue;
     }
     const base = baselineOf(run, v.model);
+    const ceiling = speedupCeiling(run, v, base);
+    const share = ceiling.peakShare.denoise;
     time.push([
       label,
       ...STAGE_COLUMNS.map((s) => v.stages[s].medianMs.toFixed(0)),
       ratio(v.stages.denoise.medianMs, base?.stages.denoise.medianMs, true),
+      ceiling.denoiseFlopIdeal === null ? '—' : `${ceiling.denoiseFlopIdeal.toFixed(2)}×`,
       ratio(v.stages.total.medianMs, base?.stages.total.medianMs, true),
-      v.work?.denoise ? `${v.work.denoise.achievedGflops.toFixed(1)}${peak ? ` (${((100 * v.work.denoise.achievedGflops) / peak).toFixed(0)}% of ${peak.toFixed(0)})` : ''}` : '—',
+      v.work?.denoise ? `${v.work.denoise.achievedGflops.toFixed(1)}${share !== undefined && peak ? ` (${(100 * share).toFixed(0)}% of ${peak.toFixed(0)})` : ''}` : '—',
     ]);
     const gpuPeak = v.gpuMemory.status === 'ok' ? Math.max(...v.gpuMemory.perGpu.map((g) => g.stages.total?.peakUsedBytes ?? 0)) : undefined;
     memory.push([
@@ -42,7 +46,7 @@ export function formatSummary(run: RunResult): string {
       mb(gpuPeak),
     ]);
     const f = v.fidelity;
-    fidelity.push([label, f ? (f.identical ? 'identical' : f.psnrDb.toFixed(2)) : '—', f ? f.ssim.toFixed(5) : '—', f ? f.maxAbsError.toExponential(2) : '—', v.cache.location]);
+    fidelity.push([label, f ? (f.identical ? 'identical' : f.psnrDb.toFixed(2)) : '—', f ? f.ssim.toFixed(5) : '—', f ? f.maxAbsError.toExponential(2) : '—', v.cache.location, v.attention?.form ?? 'unfused']);
   }
   const sections = [`time (median of ${run.suite.repeats} measured runs)\n${time.toString()}`, `peak resident memory of the child process\n${memory.toString()}`, `fidelity against the baseline's frames\n${fidelity.toString()}`];
   if (errors.length) sections.push(`failed variants\n${errors.join('\n')}`);

@@ -1,4 +1,4 @@
-import type { AnyPipelineRequest, CacheReport, PipelineEvent, StageName, StepRecord, SwapRecord } from '../pipelines/types.ts';
+import type { AnyPipelineRequest, AttentionReport, CacheReport, PipelineEvent, StageName, StepRecord, SwapRecord } from '../pipelines/types.ts';
 
 /** Which pass of a variant a run belongs to. */
 export type RunPhase = 'warmup' | 'measured' | 'profile';
@@ -16,7 +16,7 @@ export interface WorkerJob {
 
 /** Messages from a child to the parent; `tEpochMs` is performance.timeOrigin + now(), comparable across processes. */
 export type WorkerMessage =
-  | { type: 'models-ready'; buildMs: number }
+  | { type: 'models-ready'; buildMs: number; attention: AttentionReport }
   | { type: 'event'; phase: RunPhase; run: number; tEpochMs: number; event: PipelineEvent }
   | { type: 'stage-memory'; phase: RunPhase; run: number; stage: StageName; startRssBytes: number; peakRssBytes: number; peakSource: 'vmhwm' | 'sampled' }
   | { type: 'run-done'; phase: RunPhase; run: number; stagesMs: Record<StageName, number>; steps: StepRecord[]; swaps: SwapRecord[]; cache: CacheReport; flops: Partial<Record<StageName, number>> }

@@ -24,7 +24,7 @@ function send(message: WorkerMessage): Promise<void> {
 async function runJob(job: WorkerJob): Promise<void> {
   const buildStart = performance.now();
   const files = await prepareAnyModels(job.request);
-  await send({ type: 'models-ready', buildMs: performance.now() - buildStart });
+  await send({ type: 'models-ready', buildMs: performance.now() - buildStart, attention: files.files.attention });
 
   const faultMiB = injectedAllocationMiB(job.request.variant.name);
   let ballast: Buffer | null = null;

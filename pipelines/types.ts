@@ -9,6 +9,8 @@ export interface SessionSettings {
   /** 0 lets ORT choose. */
   intraOpThreads: number;
   interOpThreads: number;
+  /** Attention as one fused operator (ORT's MultiHeadAttention), as deployed; false keeps MatMul–Softmax–MatMul. */
+  fuseAttention: boolean;
 }
 
 /** Pipeline stages; `total` spans pipeline start to frames out. */
@@ -77,6 +79,18 @@ export type PipelineEvent =
 export interface CacheReport {
   peakBytes: number;
   location: 'none' | 'host' | 'device';
+  note?: string;
+}
+
+/** Which attention form a variant's graphs ran: fused operators and unfused (MatMul–Softmax–MatMul) patterns counted in them. */
+export interface AttentionReport {
+  /** The session's `fuseAttention`. */
+  requested: boolean;
+  form: 'fused' | 'unfused' | 'partly-fused';
+  /** MultiHeadAttention nodes in the variant's denoiser graphs. */
+  fusedNodes: number;
+  /** Softmax nodes left in them: attention computed from primitives. */
+  unfusedNodes: number;
   note?: string;
 }
 

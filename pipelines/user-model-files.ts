@@ -2,16 +2,18 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { attentionFormFor, attentionReport } from './attention-form.ts';
 import { HarnessError } from './harness-error.ts';
 import { ensureOptimizedModel } from './models/model-store.ts';
 import type { ChunkCounts } from './models/types.ts';
 import { INLINE_LIMIT_BYTES, externalDataBytes, inlineExternalData } from './onnx/external-data.ts';
+import { fuseAttention } from './onnx/attention-fusion.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
 import { chunkGraph } from './onnx/graph-chunker.ts';
 import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/graph-splitter.ts';
 import type { OnnxModel } from './onnx/model-file.ts';
 import { encodeOnnxModel, externalDataFiles, modelStem, readOnnxModel } from './onnx/model-file.ts';
-import type { UserPipelineRequest } from './types.ts';
+import type { AttentionReport, UserPipelineRequest } from './types.ts';
 import { unetBatch } from './user-conditioning.ts';
 
 /** The files one variant of a user model runs, and the work of one call of each. */
@@ -28,10 +30,12 @@ export interface UserModelFiles {
   preOptimized: boolean;
   /** Work of one call of each graph, counted on the graphs before chunking (chunking moves rows only). */
   flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; vaeDecoder: number };
+  /** The attention form the UNet graphs ran with after the fusion pass. */
+  attention: AttentionReport;
 }
 
 // Bumped when a derived file's content changes, so older copies in the cache are not reused.
-const DERIVED_VERSION = 2;
+const DERIVED_VERSION = 3;
 
 /** A cache folder for files derived from `path`, keyed by the file, its size and time, and what is derived. */
 async function derivedDir(modelDir: string, modelName: string, path: string, what: string): Promise<string> {
@@ -45,6 +49,26 @@ async function writeAtomically(target: string, model: OnnxModel): Promise<void> 
   const temporary = `${target}.tmp-${process.pid}`;
   await writeFile(temporary, encodeOnnxModel(model));
   await rename(temporary, target);
+}
+
+/**
+ * `path` with its attention fused (MultiHeadAttention), in `outDir` with its external data linked there; the
+ * file itself when nothing in it could be fused.
+ */
+async function fusedCopy(path: string, outDir: string): Promise<string> {
+  const target = join(outDir, `${modelStem(path)}.fused.onnx`);
+  const unchanged = `${target}.unchanged`;
+  if (existsSync(target)) return target;
+  if (existsSync(unchanged)) return path;
+  const { model, fused } = fuseAttention(await readOnnxModel(path));
+  await mkdir(outDir, { recursive: true });
+  if (!fused) {
+    await writeFile(unchanged, '');
+    return path;
+  }
+  await provideExternalData(model, dirname(path), outDir);
+  await writeAtomically(target, model);
+  return target;
 }
 
 /** The FME-chunked copy of a UNet file, beside it in the cache (external data linked there). */
@@ -83,7 +107,9 @@ async function optimizedCopy(path: string, outDir: string, level: UserPipelineRe
  */
 export async function prepareUserModels(request: UserPipelineRequest): Promise<UserModelFiles> {
   const { userModel: model, variant, modelDir } = request;
-  const unet = model.unet.path;
+  const fuse = attentionFormFor(request.session, request.executionProvider) === 'fused';
+  const deployed = async (path: string) => (fuse ? fusedCopy(path, await derivedDir(modelDir, model.name, path, 'fused attention')) : path);
+  const unet = await deployed(model.unet.path);
   let unetFull = unet;
   let unetShallow: string | null = null;
   let unetDir = await derivedDir(modelDir, model.name, unet, 'plain');
@@ -99,16 +125,23 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     unetFull = fullPath;
     unetShallow = variant.cache.interval > 1 ? shallowPath : null;
   }
-  const conditionEncoder = model.kind === 'text-to-video' ? model.textEncoder.path : model.imageEncoder.path;
-  const vaeEncoder = model.kind === 'image-to-video' ? model.vaeEncoder.path : null;
-  const work = async (path: string | null) => (path ? (await countModelWork(path)).flops : 0);
+  const conditionEncoder = await deployed(model.kind === 'text-to-video' ? model.textEncoder.path : model.imageEncoder.path);
+  const vaeEncoder = model.kind === 'image-to-video' ? await deployed(model.vaeEncoder.path) : null;
+  const vaeDecoder = await deployed(model.vaeDecoder.path);
+  const none = { flops: 0, attentionNodes: { fused: 0, unfused: 0 } };
+  const work = async (path: string | null) => (path ? countModelWork(path) : none);
+  const [fullWork, shallowWork] = [await work(unetFull), await work(unetShallow)];
   const flops = {
-    conditionEncoder: await work(conditionEncoder),
-    vaeEncoder: await work(vaeEncoder),
-    unetFull: await work(unetFull),
-    unetShallow: await work(unetShallow),
-    vaeDecoder: await work(model.vaeDecoder.path),
+    conditionEncoder: (await work(conditionEncoder)).flops,
+    vaeEncoder: (await work(vaeEncoder)).flops,
+    unetFull: fullWork.flops,
+    unetShallow: shallowWork.flops,
+    vaeDecoder: (await work(vaeDecoder)).flops,
   };
+  const attention = attentionReport(request.session, request.executionProvider, {
+    fused: fullWork.attentionNodes.fused + shallowWork.attentionNodes.fused,
+    unfused: fullWork.attentionNodes.unfused + shallowWork.attentionNodes.unfused,
+  });
   if (variant.chunks) {
     const batchFrames = unetBatch(model) * request.frames;
     unetFull = await chunkedCopy(unetFull, unetDir, variant.chunks, batchFrames);
@@ -127,9 +160,9 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     vaeEncoder: vaeEncoder ? await ready(vaeEncoder, null) : null,
     unetFull: await ready(unetFull, unetFull === unet ? null : unetDir),
     unetShallow: unetShallow ? await ready(unetShallow, unetDir) : null,
-    vaeDecoder: await ready(model.vaeDecoder.path, null),
+    vaeDecoder: await ready(vaeDecoder, null),
   };
   // One file that could not be optimised ahead of time makes every session optimise at load, as they would.
-  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, vaeDecoder: model.vaeDecoder.path, preOptimized, flops };
-  return { ...files, preOptimized, flops };
+  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, vaeDecoder, preOptimized, flops, attention };
+  return { ...files, preOptimized, flops, attention };
 }

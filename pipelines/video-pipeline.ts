@@ -1,3 +1,4 @@
+import { attentionFormFor, attentionReport } from './attention-form.ts';
 import { denoise } from './denoise-loop.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import { createFeatureCache } from './feature-cache.ts';
@@ -9,7 +10,7 @@ import { applyClassifierFreeGuidance } from './schedulers/classifier-free-guidan
 import { gaussianNoise } from './seeded-random.ts';
 import { tokenize } from './tokenizer.ts';
 import { StageSessions } from './stage-sessions.ts';
-import type { PipelineEvent, PipelineOutput, PipelineRequest, StageName } from './types.ts';
+import type { AttentionReport, PipelineEvent, PipelineOutput, PipelineRequest, StageName } from './types.ts';
 
 /** Model files one variant needs, built (or found in the cache) before any timing starts. */
 export interface ModelFiles {
@@ -22,6 +23,8 @@ export interface ModelFiles {
   preOptimized: boolean;
   /** Floating-point operations of one call of each model, counted from the unoptimised graphs. */
   flops: { textEncoder: number; unetFull: number; unetShallow: number; vaeDecoder: Map<number, number> };
+  /** The attention form the denoiser graphs were built with. */
+  attention: AttentionReport;
 }
 
 /** Frames decoded per VAE call: all at once, or slices of k with a shorter last slice. */
@@ -39,24 +42,25 @@ export async function prepareModels(request: PipelineRequest): Promise<ModelFile
   const level = request.session.graphOptimizationLevel;
   const preOptimize = request.executionProvider === 'cpu' && level !== 'disabled';
   let preOptimized = preOptimize;
+  const attention = attentionFormFor(request.session, request.executionProvider);
   // Work is counted on the unoptimised graph, whose operators and shapes are the model's own.
   const ready = async (path: string) => {
-    const { flops } = await modelWork(path);
-    if (!preOptimize) return { path, flops };
+    const { flops, attentionNodes } = await modelWork(path);
+    if (!preOptimize) return { path, flops, attentionNodes };
     const optimized = await ensureOptimizedModel(path, level);
     if (!optimized) preOptimized = false;
-    return { path: optimized ?? path, flops };
+    return { path: optimized ?? path, flops, attentionNodes };
   };
   const unet = async (mode: 'full' | 'full-with-cache' | 'shallow') =>
-    ready(await ensureModel(modelDir, preset, { component: 'unet', mode, cacheBranch: variant.cache?.branch ?? 0, chunks: variant.chunks, frames, videos: TEXT_BATCH }));
+    ready(await ensureModel(modelDir, preset, { component: 'unet', mode, cacheBranch: variant.cache?.branch ?? 0, chunks: variant.chunks, frames, videos: TEXT_BATCH, attention }));
   const vaeDecoder = new Map<number, string>();
   const vaeFlops = new Map<number, number>();
   for (const size of new Set(decodeSlices(frames, variant.sliceFrames))) {
-    const vae = await ready(await ensureModel(modelDir, preset, { component: 'vae-decoder', frames: size }));
+    const vae = await ready(await ensureModel(modelDir, preset, { component: 'vae-decoder', frames: size, attention }));
     vaeDecoder.set(size, vae.path);
     vaeFlops.set(size, vae.flops);
   }
-  const text = await ready(await ensureModel(modelDir, preset, { component: 'text-encoder' }));
+  const text = await ready(await ensureModel(modelDir, preset, { component: 'text-encoder', attention }));
   const full = await unet(variant.cache ? 'full-with-cache' : 'full');
   const shallow = variant.cache && variant.cache.interval > 1 ? await unet('shallow') : null;
   return {
@@ -66,6 +70,10 @@ export async function prepareModels(request: PipelineRequest): Promise<ModelFile
     vaeDecoder,
     preOptimized,
     flops: { textEncoder: text.flops, unetFull: full.flops, unetShallow: shallow?.flops ?? 0, vaeDecoder: vaeFlops },
+    attention: attentionReport(request.session, request.executionProvider, {
+      fused: full.attentionNodes.fused + (shallow?.attentionNodes.fused ?? 0),
+      unfused: full.attentionNodes.unfused + (shallow?.attentionNodes.unfused ?? 0),
+    }),
   };
 }
 

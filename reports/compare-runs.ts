@@ -240,6 +240,8 @@ function sideNotes(base: Map<string, SelectedResult>, head: Map<string, Selected
     notes.push(`BASE ran on ${b.machines.join(', ')} and HEAD on ${h.machines.join(', ')}: differences include the hardware`);
   }
   for (const s of [b, h]) if (s.dirty) notes.push(`${s.label} was measured with uncommitted changes (git dirty)`);
+  const forms = (s: Map<string, SelectedResult>) => [...new Set([...s.values()].map(({ run }) => (run.suite.session.fuseAttention ? 'fused' : 'unfused')))].sort().join(' and ');
+  if (forms(base) !== forms(head)) notes.push(`BASE computed attention ${forms(base)} and HEAD ${forms(head)} (session.fuseAttention): differences include the attention form`);
   const names = new Set(headSuite.variants.map((v) => v.name));
   for (const name of Object.keys(headSuite.thresholds?.variants ?? {})) {
     if (!names.has(name)) notes.push(`suite thresholds name variant "${name}", which is not in the suite`);

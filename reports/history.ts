@@ -33,7 +33,8 @@ interface Reading {
 
 /**
  * The time series of every metric of every (model, variant), one series per machine (hardware
- * fingerprint) and suite, since neither hardware nor suite settings may masquerade as a regression.
+ * fingerprint), suite and attention form (fused or not), since neither hardware, suite settings nor a switch
+ * between fused and unfused graphs may masquerade as a regression.
  * Points are the runs in start-time order, one per run: the median for times, the peak for memory,
  * dB for PSNR. Failed variants and frames identical to the baseline's (infinite PSNR) make no point.
  * The first point of every new level found by the change-point detector carries `changePoint`.
@@ -43,16 +44,19 @@ export function buildHistory(runs: readonly RunResult[], options: HistoryOptions
   const series = new Map<string, HistorySeries>();
   for (const run of ordered) {
     const machine = machineOf(run);
+    // Runs recorded before the setting existed ran unfused graphs.
+    const attention = run.suite.session.fuseAttention ? 'fused' : 'unfused';
     for (const result of run.variants) {
       if (result.status !== 'ok') continue;
       for (const reading of readingsOf(result)) {
-        const key = seriesKey(machine.fingerprint, run.suite.name, result.model, result.variant.name, reading);
+        const key = seriesKey(machine.fingerprint, run.suite.name, attention, result.model, result.variant.name, reading);
         let entry = series.get(key);
         if (!entry) {
           entry = {
             key,
             machine,
             suite: run.suite.name,
+            attention,
             model: result.model,
             variant: result.variant.name,
             stage: reading.stage,
@@ -137,6 +141,6 @@ function machineOf(run: RunResult): HistoryMachine {
   return { fingerprint: m.fingerprint, hostname: m.hostname, cpuModel: m.cpuModel, gpus: run.context.gpus.map((g) => g.name) };
 }
 
-function seriesKey(fingerprint: string, suite: string, model: string, variant: string, r: Reading): string {
-  return [fingerprint, suite, model, variant, r.stage ?? 'video', r.metric, ...(r.gpu ? [r.gpu.uuid] : [])].join('/');
+function seriesKey(fingerprint: string, suite: string, attention: string, model: string, variant: string, r: Reading): string {
+  return [fingerprint, suite, ...(attention === 'fused' ? [] : [attention]), model, variant, r.stage ?? 'video', r.metric, ...(r.gpu ? [r.gpu.uuid] : [])].join('/');
 }

@@ -472,6 +472,8 @@ export interface HistorySeries {
   key: string;
   machine: HistoryMachine;
   suite: string;
+  /** Whether the runs' graphs computed attention fused; runs of the two forms never share a series. */
+  attention: 'fused' | 'unfused';
   model: string;
   variant: string;
   stage: StageName | null;
@@ -523,3 +525,13 @@ export interface BencherMetric {
 
 /** Bencher Metric Format JSON: benchmark name → measure → metric. */
 export type BencherMetricFormat = Record<string, Record<string, BencherMetric>>;
+
+/** A variant's denoise speed-up next to the one its FLOP count allows, and each stage's share of the measured matmul peak. */
+export interface SpeedupCeiling {
+  /** Baseline median denoise time over the variant's; null without a baseline. */
+  denoiseMeasured: number | null;
+  /** Baseline denoise work over the variant's; null where either was not counted. */
+  denoiseFlopIdeal: number | null;
+  /** Achieved GFLOP/s over the run's calibrated matmul GFLOP/s, per stage with counted work. */
+  peakShare: Partial<Record<'load' | 'encode' | 'denoise' | 'decode' | 'total', number>>;
+}

@@ -75,10 +75,10 @@ const CASES = [
   { label: 'causal self-attention, 2 heads (the text encoder)', n: 2, t: 6, c: 8, heads: 2, cross: null, causal: true, qkvBias: true },
 ] as const;
 
-describe('attention', () => {
+describe.each(['fused', 'unfused'] as const)('attention, %s', (form) => {
   for (const [index, tc] of CASES.entries()) {
     it(`matches float64 multi-head attention: ${tc.label}`, async () => {
-      const b = new GraphBuilder({ name: 'attention', seed: 30 + index });
+      const b = new GraphBuilder({ name: 'attention', seed: 30 + index, attention: form });
       const x = b.input('x', [tc.n, tc.t, tc.c]);
       const context = tc.cross ? b.input('context', [tc.n, tc.cross.s, tc.cross.cc]) : undefined;
       const mask = tc.causal ? causalMask(tc.t) : null;
@@ -90,6 +90,9 @@ describe('attention', () => {
       });
       b.output(y, 'y');
       expect(b.weightData('attn.to_q.bias') !== null).toBe(tc.qkvBias);
+      // The fused form stores no score matrix: one MultiHeadAttention node, no Softmax.
+      expect(b.opTypes().includes('MultiHeadAttention')).toBe(form === 'fused');
+      expect(b.opTypes().includes('Softmax')).toBe(form === 'unfused');
       const xs = randomArray(index * 2 + 1, tc.n * tc.t * tc.c);
       const s = tc.cross?.s ?? tc.t;
       const cc = tc.cross?.cc ?? tc.c;
@@ -99,14 +102,14 @@ describe('attention', () => {
       if (context) feeds.context = { data: ctx, dims: context.shape };
       const { y: actual } = await runGraph(b, feeds);
       const error = maxAbsDiff(actual!, reference);
-      console.log(`attention ${tc.label}: max abs error ${error.toExponential(2)}`);
+      console.log(`attention (${form}) ${tc.label}: max abs error ${error.toExponential(2)}`);
       expect(error).toBeLessThanOrEqual(toleranceFor(reference));
     });
   }
 
   it('lets no later token influence an earlier one under the causal mask', async () => {
     const t = 5;
-    const b = new GraphBuilder({ name: 'causal', seed: 41 });
+    const b = new GraphBuilder({ name: 'causal', seed: 41, attention: form });
     const x = b.input('x', [1, t, 8]);
     b.output(attention(b, 'attn', x, { heads: 2, mask: b.constant(Float32Array.from(causalMask(t)), [1, 1, t, t]) }), 'y');
     const base = randomArray(5, t * 8);

@@ -22,7 +22,7 @@ describe.skipIf(skip !== null)(`a WebGPU output kept on the device${skip ? ` (sk
   // file's process would die instead of seeing a rejection.
   it('is refused by readFloat with an error, and still feeds another run on the device', async () => {
     prepareSoftwareVulkan();
-    const settings = { cpuMemArena: false, memPattern: false, graphOptimizationLevel: 'all', intraOpThreads: 1, interOpThreads: 1 } as const;
+    const settings = { cpuMemArena: false, memPattern: false, graphOptimizationLevel: 'all', intraOpThreads: 1, interOpThreads: 1, fuseAttention: true } as const;
     const path = doublingModel();
     const onDevice = await createSession({ path, settings, executionProvider: 'webgpu', deviceOutputs: ['y'] });
     const toHost = await createSession({ path, settings, executionProvider: 'webgpu' });

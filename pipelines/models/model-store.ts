@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GraphBuilder } from '../onnx/graph-builder.ts';
-import type { SharedWeights } from '../onnx/types.ts';
+import type { AttentionForm, SharedWeights } from '../onnx/types.ts';
 import { externalDataFiles, readOnnxModel } from '../onnx/model-file.ts';
 import { saveOptimizedModel } from '../ort-backend.ts';
 import { countModelWork } from '../onnx/flop-counter.ts';
@@ -16,24 +16,25 @@ import { buildUnetGraph } from './unet.ts';
 import { buildVaeDecoderGraph } from './vae-decoder.ts';
 
 /** Bump when a builder's output changes for the same preset: cached models are then rebuilt. */
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 3;
 /** Weights are drawn from this seed; the run's `--seed` only draws the initial noise. */
 export const WEIGHT_SEED = 20251006;
 
 /** One model file a pipeline needs, described by what determines its bytes. */
-export type ModelComponent =
+export type ModelComponent = (
   | { component: 'text-encoder' }
   | { component: 'unet'; mode: UnetGraphMode; cacheBranch: number; chunks: ChunkCounts | null; frames: number; videos: number }
-  | { component: 'vae-decoder'; frames: number };
+  | { component: 'vae-decoder'; frames: number }
+) & { /** Fused MultiHeadAttention or primitives; fused when absent. */ attention?: AttentionForm };
 
 function componentBuilder(preset: ModelPreset, spec: ModelComponent, materialize = true): () => GraphBuilder {
   switch (spec.component) {
     case 'text-encoder':
-      return () => buildTextEncoderGraph(preset, WEIGHT_SEED, materialize);
+      return () => buildTextEncoderGraph(preset, WEIGHT_SEED, materialize, spec.attention);
     case 'unet':
       return () => buildUnetGraph(preset, spec, WEIGHT_SEED, materialize);
     case 'vae-decoder':
-      return () => buildVaeDecoderGraph(preset, spec.frames, WEIGHT_SEED, materialize);
+      return () => buildVaeDecoderGraph(preset, spec.frames, WEIGHT_SEED, materialize, spec.attention);
   }
 }
 
@@ -77,7 +78,9 @@ async function ensureSharedUnetWeights(modelDir: string, preset: ModelPreset, th
 
 /** The cache key: builder version, the preset's dimensions and the component options. */
 export function modelKey(preset: ModelPreset, spec: ModelComponent, builderVersion = BUILDER_VERSION): string {
-  const digest = createHash('sha256').update(JSON.stringify({ builderVersion, WEIGHT_SEED, preset, spec })).digest('hex').slice(0, 16);
+  // An absent form is the fused one, so both spellings name one file.
+  const keyed = { ...spec, attention: spec.attention ?? 'fused' };
+  const digest = createHash('sha256').update(JSON.stringify({ builderVersion, WEIGHT_SEED, preset, spec: keyed })).digest('hex').slice(0, 16);
   return `${preset.name}-${spec.component}-${digest}`;
 }
 

@@ -1,5 +1,6 @@
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import { add, attention, layerNorm, linear, quickGelu } from '../onnx/ops.ts';
+import type { AttentionForm } from '../onnx/types.ts';
 import type { ModelPreset } from './types.ts';
 import { TEXT_IO } from './types.ts';
 
@@ -7,9 +8,9 @@ import { TEXT_IO } from './types.ts';
 export const TEXT_BATCH = 2;
 
 /** CLIP-style text encoder: token + position embeddings, pre-norm causal transformer layers (quick GELU), final LayerNorm. */
-export function buildTextEncoderGraph(preset: ModelPreset, seed: number, materialize = true): GraphBuilder {
+export function buildTextEncoderGraph(preset: ModelPreset, seed: number, materialize = true, attentionForm: AttentionForm = 'fused'): GraphBuilder {
   const { vocabSize, contextLength: t, width, layers, heads } = preset.text;
-  const b = new GraphBuilder({ name: `text-encoder-${preset.name}`, seed, materialize });
+  const b = new GraphBuilder({ name: `text-encoder-${preset.name}`, seed, materialize, attention: attentionForm });
   const ids = b.input(TEXT_IO.ids, [TEXT_BATCH, t], 'int64');
   const tokenTable = b.weight('embeddings.token_embedding.weight', [vocabSize, width], { kind: 'normal', std: 1 });
   const positionTable = b.weight('embeddings.position_embedding.weight', [t, width], { kind: 'normal', std: 0.1 });

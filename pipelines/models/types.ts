@@ -1,3 +1,5 @@
+import type { AttentionForm } from '../onnx/types.ts';
+
 /** UNet dimensions: SD-1.5 topology, AnimateDiff motion modules in every down, mid and up layer. */
 export interface UnetDimensions {
   blockChannels: number[];
@@ -58,6 +60,8 @@ export interface UnetGraphOptions {
   frames: number;
   /** Videos per UNet call: 2 with classifier-free guidance (uncond + cond). */
   videos: number;
+  /** Fused MultiHeadAttention or primitives; fused when absent. */
+  attention?: AttentionForm;
 }
 
 /** Tensor names of the UNet graphs. */

@@ -54,7 +54,7 @@ export function buildUnetGraph(preset: ModelPreset, options: UnetGraphOptions, s
   if (!Number.isInteger(options.cacheBranch) || options.cacheBranch < 0 || options.cacheBranch >= branches) {
     throw new RangeError(`cacheBranch ${options.cacheBranch} is outside 0..${branches - 1} for preset ${preset.name}`);
   }
-  const b = new GraphBuilder({ name: `unet-${preset.name}-${mode}`, seed, materialize });
+  const b = new GraphBuilder({ name: `unet-${preset.name}-${mode}`, seed, materialize, attention: options.attention ?? 'fused' });
   const sample = b.input(UNET_IO.sample, [n, preset.latentChannels, preset.latentHeight, preset.latentWidth]);
   const timestep = b.input(UNET_IO.timestep, [1]);
   const context = b.input(UNET_IO.context, [n, preset.text.contextLength, preset.text.width]);

@@ -1,6 +1,6 @@
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import { add, attention, conv2d, groupNorm, reshape, scale, silu, transpose, upsampleNearest2x } from '../onnx/ops.ts';
-import type { TensorRef } from '../onnx/types.ts';
+import type { AttentionForm, TensorRef } from '../onnx/types.ts';
 import { resnetBlock } from './unet-layers.ts';
 import type { ModelPreset } from './types.ts';
 import { VAE_IO } from './types.ts';
@@ -20,10 +20,10 @@ function vaeAttention(b: GraphBuilder, name: string, x: TensorRef, groups: numbe
  * post_quant_conv, conv_in, mid block (resnet, attention, resnet), 4 up blocks of layersPerBlock+1 resnets with
  * 2× upsampling in the first three, norm, SiLU, conv_out; output frames [frames, 3, 8h, 8w] mapped to [0, 1].
  */
-export function buildVaeDecoderGraph(preset: ModelPreset, frames: number, seed: number, materialize = true): GraphBuilder {
+export function buildVaeDecoderGraph(preset: ModelPreset, frames: number, seed: number, materialize = true, attentionForm: AttentionForm = 'fused'): GraphBuilder {
   const { vae } = preset;
   const g = vae.normGroups;
-  const b = new GraphBuilder({ name: `vae-decoder-${preset.name}-x${frames}`, seed, materialize });
+  const b = new GraphBuilder({ name: `vae-decoder-${preset.name}-x${frames}`, seed, materialize, attention: attentionForm });
   const latents = b.input(VAE_IO.latents, [frames, preset.latentChannels, preset.latentHeight, preset.latentWidth]);
   const reversed = [...vae.blockChannels].reverse();
   let x = conv2d(b, 'post_quant_conv', scale(b, latents, 1 / vae.scalingFactor), preset.latentChannels, { kernel: 1 });

@@ -9,6 +9,8 @@ export interface ModelWork {
   byOp: Record<string, number>;
   /** Convolution and matrix-product nodes whose shapes the file does not state (their work is not counted). */
   uncountedNodes: number;
+  /** Attention as one fused operator (MultiHeadAttention) and as primitives (one Softmax each). */
+  attentionNodes: { fused: number; unfused: number };
 }
 
 type Dims = number[];
@@ -25,7 +27,8 @@ const product = (values: readonly number[]) => values.reduce((a, b) => a * b, 1)
 /**
  * Counts the multiply-adds (×2) of convolutions and matrix products from a model's graph and the shapes it states
  * (inputs, outputs, initializers and value_info), which is where nearly all of a diffusion model's work lies;
- * element-wise operators, normalisations and softmax are not counted.
+ * element-wise operators, normalisations and softmax are not counted. A fused attention counts as the two matrix
+ * products it replaces, so fused and unfused graphs of one model count the same work.
  */
 export function countGraphWork(model: InstanceType<typeof onnx.ModelProto>): ModelWork {
   const graph = model.graph!;
@@ -38,8 +41,25 @@ export function countGraphWork(model: InstanceType<typeof onnx.ModelProto>): Mod
   const byOp: Record<string, number> = {};
   let uncountedNodes = 0;
   const add = (op: string, flops: number) => (byOp[op] = (byOp[op] ?? 0) + flops);
+  const attentionNodes = { fused: 0, unfused: 0 };
   for (const node of graph.node ?? []) {
     const op = node.opType ?? '';
+    if (op === 'Softmax') attentionNodes.unfused += 1;
+    if (op === 'MultiHeadAttention') {
+      attentionNodes.fused += 1;
+      const q = shapes.get(node.input?.[0] ?? '');
+      const k = shapes.get(node.input?.[1] ?? '');
+      const v = shapes.get(node.input?.[2] ?? '');
+      if (!q || !k || !v || q.length !== 3) {
+        uncountedNodes += 1;
+        continue;
+      }
+      // QKᵀ and P·V, the two products the primitives would compute: keys [B, L, D] or per head [B, N, L, d].
+      const keys = k.length === 4 ? k[2]! : k[1]!;
+      const valueWidth = v.length === 4 ? v[1]! * v[3]! : v[2]!;
+      add(op, 2 * q[0]! * q[1]! * keys * (q[2]! + valueWidth));
+      continue;
+    }
     if (op !== 'Conv' && op !== 'MatMul' && op !== 'Gemm') continue;
     const a = shapes.get(node.input?.[0] ?? '');
     const b = shapes.get(node.input?.[1] ?? '');
@@ -56,7 +76,7 @@ export function countGraphWork(model: InstanceType<typeof onnx.ModelProto>): Mod
       add(op, 2 * product(y) * a[a.length - 1]!);
     }
   }
-  return { flops: Object.values(byOp).reduce((s, v) => s + v, 0), byOp, uncountedNodes };
+  return { flops: Object.values(byOp).reduce((s, v) => s + v, 0), byOp, uncountedNodes, attentionNodes };
 }
 
 /** Work of the model stored at `path` (only the graph is read; external weight data is not loaded). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
 import { createSeededRandom } from '../seeded-random.ts';
-import type { AttributeValue, BuiltModel, SharedWeights, TensorRef, WeightInit } from './types.ts';
+import type { AttentionForm, AttributeValue, BuiltModel, SharedWeights, TensorRef, WeightInit } from './types.ts';
 
 const { onnx } = onnxProto;
 
@@ -25,7 +25,12 @@ export interface GraphBuilderOptions {
   /** When false, weights are declared but not drawn: enough to count parameters of a graph too big to build. */
   materialize?: boolean;
   externalDataThresholdBytes?: number;
+  /** How `attention` in ops.ts is emitted: one fused operator or its primitives (default: primitives). */
+  attention?: AttentionForm;
 }
+
+/** Domain of ONNX Runtime's contrib operators (MultiHeadAttention). */
+export const MICROSOFT_DOMAIN = 'com.microsoft';
 
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
@@ -49,6 +54,7 @@ export class GraphBuilder {
   readonly name: string;
   readonly seed: number;
   readonly materialize: boolean;
+  readonly attention: AttentionForm;
   private readonly externalThreshold: number;
   private readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
   private readonly initializers = new Map<string, InitializerEntry>();
@@ -64,6 +70,7 @@ export class GraphBuilder {
     this.name = options.name;
     this.seed = options.seed;
     this.materialize = options.materialize ?? true;
+    this.attention = options.attention ?? 'unfused';
     this.externalThreshold = options.externalDataThresholdBytes ?? DEFAULT_EXTERNAL_DATA_THRESHOLD_BYTES;
   }
 
@@ -156,13 +163,14 @@ export class GraphBuilder {
   }
 
   /** Appends one node; the caller states each output's shape (shapes are static throughout). */
-  node(opType: string, inputs: readonly (TensorRef | null)[], outputShapes: readonly (readonly number[])[], attributes: Record<string, AttributeValue> = {}): TensorRef[] {
+  node(opType: string, inputs: readonly (TensorRef | null)[], outputShapes: readonly (readonly number[])[], attributes: Record<string, AttributeValue> = {}, domain = ''): TensorRef[] {
     const base = this.fresh(opType);
     const outputs = outputShapes.map((shape, i) => ({ name: outputShapes.length === 1 ? base : `${base}:${i}`, shape: [...shape] }));
     this.intermediates.push(...outputs);
     this.nodes.push(
       onnx.NodeProto.create({
         opType,
+        ...(domain ? { domain } : {}),
         name: base,
         input: inputs.map((t) => (t ? t.name : '')),
         output: outputs.map((o) => o.name),
@@ -172,8 +180,8 @@ export class GraphBuilder {
     return outputs;
   }
 
-  op(opType: string, inputs: readonly (TensorRef | null)[], outputShape: readonly number[], attributes: Record<string, AttributeValue> = {}): TensorRef {
-    return this.node(opType, inputs, [outputShape], attributes)[0]!;
+  op(opType: string, inputs: readonly (TensorRef | null)[], outputShape: readonly number[], attributes: Record<string, AttributeValue> = {}, domain = ''): TensorRef {
+    return this.node(opType, inputs, [outputShape], attributes, domain)[0]!;
   }
 
   /** Parameters: elements of weights (constants such as shapes and masks are not counted). */
@@ -282,7 +290,10 @@ export class GraphBuilder {
       producerName: 'lightbench',
       producerVersion: '1',
       graph,
-      opsetImport: [{ domain: '', version: OPSET_VERSION }],
+      opsetImport: [
+        { domain: '', version: OPSET_VERSION },
+        ...(this.nodes.some((n) => n.domain === MICROSOFT_DOMAIN) ? [{ domain: MICROSOFT_DOMAIN, version: 1 }] : []),
+      ],
     });
     const bytes = onnx.ModelProto.encode(model).finish();
     if (!external) return { modelBytes: bytes, externalData: null, parameterCount: this.parameterCount() };

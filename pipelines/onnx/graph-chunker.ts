@@ -22,7 +22,7 @@ export interface GraphChunkCounts {
 // Operators that act on each row of axis 0 independently, given the conditions checked in `fits`.
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sigmoid', 'Gelu', 'Erf', 'Tanh', 'Relu', 'Sqrt', 'Exp', 'Neg', 'Cast', 'Sin', 'Cos', 'Where', 'Max', 'Min', 'Abs', 'Reciprocal', 'Softplus', 'LeakyRelu', 'HardSigmoid', 'Identity']);
 const FIRST_INPUT_ONLY = new Set(['Conv', 'InstanceNormalization', 'LayerNormalization', 'GroupNormalization', 'Resize', 'Reshape', 'Softmax', 'Transpose', 'Unsqueeze', 'Squeeze', 'Split', 'Gemm']);
-const HEAVY = new Set(['Conv', 'MatMul', 'Gemm']);
+const HEAVY = new Set(['Conv', 'MatMul', 'Gemm', 'MultiHeadAttention']);
 
 const toNumber = (v: unknown): number => Number(typeof v === 'object' && v !== null ? String(v) : v);
 
@@ -84,6 +84,8 @@ export function chunkGraph(model: OnnxModel, counts: GraphChunkCounts, batchFram
     if (!name) return false;
     const op = node.opType ?? '';
     if (ELEMENTWISE.has(op) || op === 'MatMul' || op === 'Concat') return rank(name) === rank(node.output![0]!) && leading(name) !== 1;
+    // Fused attention: each row's queries attend to that row's keys and values; a per-row additive bias goes with them.
+    if (op === 'MultiHeadAttention') return index <= 2 || (index === 5 && leading(name) !== 1);
     return index === 0;
   };
 
@@ -125,6 +127,9 @@ export function chunkGraph(model: OnnxModel, counts: GraphChunkCounts, batchFram
       }
       case 'Gemm':
         return toNumber(attribute(node, 'transA')?.i ?? 0) === 0 && (!raw[2] || (rank(raw[2]) ?? 1) <= 1 || leading(raw[2]) === 1);
+      case 'MultiHeadAttention':
+        // Only the plain [B, T, D] form: packed or per-head key/value layouts would need another split axis.
+        return [0, 1, 2].every((k) => rank(raw[k] ?? '') === 3) && raw.slice(3, 5).every((name) => !name) && raw.length <= 6;
       default:
         return ELEMENTWISE.has(op) || op === 'MatMul' || FIRST_INPUT_ONLY.has(op);
     }

@@ -183,7 +183,7 @@ async function measureBoundary(model: OnnxModel, cutTensor: string, scratchPath:
   const session = await createSession({
     path: scratchPath,
     executionProvider: 'cpu',
-    settings: { cpuMemArena: false, memPattern: false, graphOptimizationLevel: 'basic', intraOpThreads: 0, interOpThreads: 0 },
+    settings: { cpuMemArena: false, memPattern: false, graphOptimizationLevel: 'basic', intraOpThreads: 0, interOpThreads: 0, fuseAttention: false },
   });
   try {
     const feeds = Object.fromEntries(inputs.map((input) => [input.name, zerosFor(input, dims)]));

@@ -1,4 +1,5 @@
 import type { GraphBuilder } from './graph-builder.ts';
+import { MICROSOFT_DOMAIN } from './graph-builder.ts';
 import type { TensorRef } from './types.ts';
 
 // Typed operator helpers with static shape inference. Weight scales follow fan-in (He/LeCun style) so a
@@ -159,8 +160,9 @@ export function upsampleNearest2x(b: GraphBuilder, x: TensorRef): TensorRef {
 }
 
 /**
- * Multi-head attention from primitives: projections, [N, heads, T, d] layout, scaled QKᵀ, softmax, ·V, output
- * projection. `context` defaults to `x` (self-attention); `mask` is added to the scores (e.g. causal).
+ * Multi-head attention: projections, then either ORT's fused MultiHeadAttention (when the builder's attention form
+ * is `fused`) or primitives ([N, heads, T, d] layout, scaled QKᵀ, softmax, ·V), then the output projection.
+ * `context` defaults to `x` (self-attention); `mask` [1, 1, T, S] is added to the scores (e.g. causal).
  */
 export function attention(
   b: GraphBuilder,
@@ -178,6 +180,12 @@ export function attention(
   const q = linear(b, `${name}.to_q`, x, channels, { bias });
   const k = linear(b, `${name}.to_k`, ctx, channels, { bias });
   const v = linear(b, `${name}.to_v`, ctx, channels, { bias });
+  if (b.attention === 'fused') {
+    // ORT's MultiHeadAttention: the default scale is 1/√d, and no [N, heads, T, S] score tensor is ever stored.
+    const inputs = [q, k, v, ...(options.mask ? [null, null, options.mask] : [])];
+    const fused = b.op('MultiHeadAttention', inputs, [n, t, channels], { num_heads: heads }, MICROSOFT_DOMAIN);
+    return linear(b, `${name}.to_out`, fused, channels);
+  }
   const qh = transpose(b, reshape(b, scale(b, q, 1 / Math.sqrt(d)), [n, t, heads, d]), [0, 2, 1, 3]);
   const kt = transpose(b, reshape(b, k, [n, s, heads, d]), [0, 2, 3, 1]);
   const vh = transpose(b, reshape(b, v, [n, s, heads, d]), [0, 2, 1, 3]);

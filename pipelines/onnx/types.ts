@@ -23,3 +23,6 @@ export interface SharedWeights {
   fileName: string;
   index: Record<string, { offset: number; length: number }>;
 }
+
+/** How attention is computed in a graph: ORT's fused `MultiHeadAttention` or MatMul–Softmax–MatMul primitives. */
+export type AttentionForm = 'fused' | 'unfused';
