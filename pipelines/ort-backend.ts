@@ -28,6 +28,8 @@ export interface SessionRequest {
   profilePrefix?: string;
   /** Outputs to keep on the device between runs (WebGPU only). */
   deviceOutputs?: readonly string[];
+  /** Refuse to create the session when any node would fall back to the CPU provider (GPU providers only). */
+  noCpuFallback?: boolean;
 }
 
 /** The one command that fetches the CUDA provider libraries, which this project's .npmrc keeps npm from downloading. */
@@ -81,6 +83,7 @@ export async function createSession(request: SessionRequest): Promise<ModelSessi
     options.enableProfiling = true;
     options.profileFilePrefix = request.profilePrefix;
   }
+  if (request.noCpuFallback) options.extra = { session: { disable_cpu_ep_fallback: '1' } };
   if (request.deviceOutputs?.length) {
     options.preferredOutputLocation = Object.fromEntries(request.deviceOutputs.map((name) => [name, 'gpu-buffer' as const]));
   }

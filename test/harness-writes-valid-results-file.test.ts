@@ -9,7 +9,7 @@ describe('the results file the harness writes', () => {
   it('validates on read and carries stats, raw samples, timeline marks, memory, fidelity and previews', async () => {
     const { path, outDir } = await runTinySuite({ variants: ['baseline', 'deepcache'], warmup: 1, repeats: 2, steps: 4 });
     const run = await readResultsFile(path);
-    expect(run.suite.session).toMatchObject({ cpuMemArena: false, mallocMmapThreshold: 131072 });
+    expect(run.suite.session).toMatchObject({ cpuMemArena: false, mallocMmapThreshold: 131072, fuseAttention: true });
     const [baseline, deepcache] = run.variants as [VariantOk, VariantOk];
     for (const v of [baseline, deepcache]) {
       expect(v.status).toBe('ok');
@@ -22,6 +22,7 @@ describe('the results file the harness writes', () => {
       expect(v.timeline.marks.filter((m) => m.kind === 'step')).toHaveLength(4);
       expect(v.timeline.marks.map((m) => m.stage)).toEqual(expect.arrayContaining(['load', 'encode', 'denoise', 'decode', 'total']));
       expect(v.gpuMemory.status).toBe('unavailable');
+      expect(v.attention).toMatchObject({ requested: true, form: 'fused', unfusedNodes: 0 });
       for (const p of Object.values(v.previews!)) expect(existsSync(join(outDir, p))).toBe(true);
     }
     expect(baseline.fidelity).toBeUndefined();

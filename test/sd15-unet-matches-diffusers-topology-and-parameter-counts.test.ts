@@ -157,7 +157,12 @@ describe('sd15 UNet graph against diffusers UNetMotionModel', () => {
     const tiny = getPreset('tiny');
     const tinyGraph = buildUnetGraph(tiny, { mode: 'full', cacheBranch: 0, chunks: { batchFrames: 2, spatial: 2 }, frames: tiny.frames, videos: 2 }, 1);
     const model = onnx.ModelProto.decode(tinyGraph.build().modelBytes);
-    expect(model.opsetImport!.map((o) => ({ domain: o.domain ?? '', version: Number(o.version) }))).toEqual([{ domain: '', version: 17 }]);
+    // Fused attention is ONNX Runtime's contrib operator, imported from its own domain.
+    expect(model.opsetImport!.map((o) => ({ domain: o.domain ?? '', version: Number(o.version) }))).toEqual([
+      { domain: '', version: 17 },
+      { domain: 'com.microsoft', version: 1 },
+    ]);
+    expect(model.graph!.node!.filter((n) => n.opType === 'MultiHeadAttention').every((n) => n.domain === 'com.microsoft')).toBe(true);
     const sd15Ops = new Set(full.opTypes());
     expect([...sd15Ops].filter((op) => !tinyGraph.opTypes().includes(op))).toEqual([]);
     // LayerNormalization needs opset ≥ 17; ReduceSumSquare with an `axes` attribute, ReduceSum and Split with axes/sizes
