@@ -16,7 +16,7 @@ import { writeBuiltModel } from './fixtures/run-built-graph.ts';
 
 const execFileAsync = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SCRIPT = fileURLToPath(new URL('./fixtures/measure-unet-peak.ts', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('../harness/unet-call-peak-child.ts', import.meta.url));
 const preset = getPreset('small');
 const VIDEOS = 2;
 const MAX_GROWTH_RATIO = 0.75;
