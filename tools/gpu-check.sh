@@ -2,8 +2,11 @@
 # Runs lightbench on a GPU machine that has no network and no Node.js, from the bundle that
 # `npx tsx tools/make-gpu-bundle.ts` makes, and writes results, logs and a GPU trace into $OUT:
 #   1. every variant of a small preset (default `small`) with warm-up and repeats;
-#   2. baseline, deepcache and lightcache on a large preset (default `sd15`, 2 steps, 16 frames), after
-#      building its models outside the timed runs.
+#   2. baseline and deepcache on the small preset again with unfused attention (--fuse-attention off), the
+#      same measurement as 1 apart from the attention form;
+#   3. baseline, deepcache and lightcache on a large preset (default `sd15`, 2 steps, 16 frames), after
+#      building its models outside the timed runs, then its baseline with unfused attention (score matrices and
+#      all), so fused and unfused GPU memory at real size sit side by side.
 # Each phase runs under a deadline so the whole check ends within --budget-s; a phase cut short keeps the
 # variants it finished (results files are written after each variant).
 #
@@ -221,11 +224,19 @@ all_args=(run --preset "$preset_all" --device "$device" --variants "$variants_al
 limit_all=$(($(remaining_s) * 2 / 5))
 ((skip_big)) && limit_all=$(($(remaining_s) - 10))
 phase "run-$preset_all" "$limit_all" "${all_args[@]}"
+unfused_args=(run --preset "$preset_all" --device "$device" --variants baseline,deepcache --fuse-attention off --warmup "$warmup" --repeats "$repeats" --out "$out/results" --no-progress)
+[[ -n "$steps_all" ]] && unfused_args+=(--steps "$steps_all")
+limit_unfused=$(($(remaining_s) / 4))
+((skip_big)) && limit_unfused=$(($(remaining_s) - 10))
+phase "run-$preset_all-unfused" "$limit_unfused" "${unfused_args[@]}"
 
 if ((!skip_big)); then
   if phase "build-$preset_big" $(($(remaining_s) - 60)) models build --preset "$preset_big"; then
-    phase "run-$preset_big" $(($(remaining_s) - 10)) run --preset "$preset_big" --steps "$steps_big" --frames "$frames_big" --device "$device" \
+    phase "run-$preset_big" $(($(remaining_s) * 2 / 3)) run --preset "$preset_big" --steps "$steps_big" --frames "$frames_big" --device "$device" \
       --variants baseline,deepcache,lightcache --warmup 0 --repeats 1 --out "$out/results" --no-progress
+    # Its unfused graphs are built inside this phase (the build above made the fused ones).
+    phase "run-$preset_big-unfused" $(($(remaining_s) - 10)) run --preset "$preset_big" --steps "$steps_big" --frames "$frames_big" --device "$device" \
+      --variants baseline --fuse-attention off --warmup 0 --repeats 1 --out "$out/results" --no-progress
   else
     log "run-$preset_big: not run, its models did not build (see build-$preset_big.log)"
     summary+=("run-$preset_big: not run (model build failed or was cut off)")
