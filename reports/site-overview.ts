@@ -1,5 +1,6 @@
 import type { RunResult } from '../harness/results-schema.ts';
 import type { SiteOverview, SiteOverviewRow } from './types.ts';
+import { speedupCeiling } from './speedup-ceiling.ts';
 import { baselineOf, peakGpuBytes, peakHostBytes, ratio, runRef, siteFidelity } from './site-variant-figures.ts';
 
 /** Every model × variant of one run, with speed-up and memory ratios against the same model's baseline. */
@@ -39,6 +40,8 @@ export function siteOverview(run: RunResult, detailPath: (model: string, variant
           hostMemoryRatio: ratio(host, baseHost),
           gpuMemoryRatio: ratio(gpu, baseGpu),
           fidelity: siteFidelity(v.fidelity),
+          ceiling: speedupCeiling(run, v, baseline),
+          attention: v.attention?.form ?? 'unfused',
         };
       });
     return { model, baselineVariant: baseline?.variant.name ?? null, rows };
@@ -54,7 +57,8 @@ export function siteOverview(run: RunResult, detailPath: (model: string, variant
     repeats: run.suite.repeats,
     sessionSettings:
       `cpuMemArena=${s.cpuMemArena}, memPattern=${s.memPattern}, graphOptimizationLevel=${s.graphOptimizationLevel}, ` +
-      `intraOpThreads=${s.intraOpThreads}, interOpThreads=${s.interOpThreads}, MALLOC_MMAP_THRESHOLD_=${s.mallocMmapThreshold ?? 'glibc default'}`,
+      `intraOpThreads=${s.intraOpThreads}, interOpThreads=${s.interOpThreads}, MALLOC_MMAP_THRESHOLD_=${s.mallocMmapThreshold ?? 'glibc default'}, ` +
+      `fuseAttention=${s.fuseAttention ?? false}`,
     modelSources: Object.entries(run.suite.modelManifests ?? {}).map(([model, manifest]) => ({ model, manifest })),
     image: run.suite.image ?? null,
     hasGpuMemory: models.some((m) => m.rows.some((r) => r.status === 'ok' && r.peakGpuBytes !== null)),

@@ -7,7 +7,7 @@ import type { SpeedupCeiling } from './types.ts';
  * the measured one is the baseline's median denoise time over the variant's. Each stage's achieved rate is also
  * given as a share of the machine's measured matrix-product peak (the run's calibration), when there is one.
  */
-export function speedupCeiling(run: RunResult, variant: VariantOk, baseline: VariantOk | undefined): SpeedupCeiling {
+export function speedupCeiling(run: RunResult, variant: VariantOk, baseline: VariantOk | null | undefined): SpeedupCeiling {
   const ownFlops = variant.work?.denoise?.flops;
   const baseFlops = baseline?.work?.denoise?.flops;
   const peakGflops = run.calibration?.matmulGflops;

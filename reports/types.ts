@@ -73,6 +73,10 @@ export type SiteOverviewRow =
       /** This variant's peak GPU memory ÷ the baseline's. */
       gpuMemoryRatio: number | null;
       fidelity: SiteFidelity | null;
+      /** Denoise speed-up measured and allowed by the FLOP counts, and each stage's share of the matmul peak. */
+      ceiling: SpeedupCeiling;
+      /** Attention form of the denoiser graphs ('unfused' for runs recorded before the form was reported). */
+      attention: 'fused' | 'unfused' | 'partly-fused';
     }
   | {
       status: 'error';
