@@ -4,6 +4,7 @@ import { VARIANT_NAMES } from '../pipelines/variants.ts';
 import type { OptionSpecs, ParsedOptions } from './cli-arguments.ts';
 import { formatOptionsHelp, integerOption, numberOption, parseCommandArguments } from './cli-arguments.ts';
 import { HarnessError } from './harness-error.ts';
+import { assertWritableFolder } from './output-folder-check.ts';
 import { createProgressDisplay } from './progress-display.ts';
 import { runSuite } from './run-suite.ts';
 import { BUILTIN_SUITES, loadSuite, loadUserModels, planSuite } from './suite-config.ts';
@@ -126,7 +127,9 @@ export async function main(argv: string[]): Promise<number> {
     planned.pairs = selectShard(planned.pairs, shard.index, shard.count);
     planned.suite.shard = { index: shard.index, count: shard.count };
   }
-  const outDir = resolve(options.out as string);
+  // Before anything is built or measured: a folder that cannot take the results would lose them all at the end.
+  const outDir = await assertWritableFolder('--out', options.out as string);
+  if (options['save-frames']) await assertWritableFolder('--save-frames', options['save-frames'] as string);
   const modelDir = resolve(process.env.LIGHTBENCH_CACHE_DIR ?? '.lightbench-cache/models');
   const progress = options['no-progress'] ? undefined : createProgressDisplay();
   const { run, path } = await runSuite({ planned, outDir, modelDir, saveFramesDir: (options['save-frames'] as string | undefined) ?? null, ...(progress ? { progress } : {}) });

@@ -262,6 +262,7 @@ export const VariantOkSchema = z
       .strictObject({ first: relativePath(), middle: relativePath(), last: relativePath(), diffHeatmap: relativePath().optional() })
       .optional()
       .describe('paths relative to the results file'),
+    previewsNote: z.string().optional().describe('why preview images (or saved frames) are missing though the variant ran'),
     profile: z.partialRecord(StageNameSchema, ProfileStageSchema).optional(),
     work: z.partialRecord(StageNameSchema, z.strictObject({ flops: z.number().nonnegative(), achievedGflops: z.number().nonnegative() })).optional(),
     energy: z.partialRecord(StageNameSchema, z.strictObject({ joules: z.number().nonnegative() })).optional(),

@@ -4,6 +4,7 @@ import type { StageName } from '../pipelines/types.ts';
 import { STAGES } from '../pipelines/types.ts';
 import { energyJoules, processPeakBytes, summariseGpuStage } from './gpu-memory-sampler.ts';
 import { startHostMemorySampler } from './host-memory-sampler.ts';
+import { trackChild } from './process-registry.ts';
 import { providerChildEnv } from './resolve-device.ts';
 import type { GpuMemory, HostMemoryStage, Timeline, VariantError, VariantOk, VariantSpec } from './results-schema.ts';
 import { summariseSamples } from './statistics.ts';
@@ -71,6 +72,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   if (input.mallocMmapThreshold !== null) env.MALLOC_MMAP_THRESHOLD_ = String(input.mallocMmapThreshold);
   else delete env.MALLOC_MMAP_THRESHOLD_;
   const child = fork(WORKER, [], { execArgv: ['--import', import.meta.resolve('tsx')], env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  trackChild(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = tail(stderr + chunk.toString(), 60);

@@ -219,6 +219,8 @@ export interface SystemInfoOptions {
   nvidiaSmi?: string;
   /** Directory whose git commit is recorded; the process's cwd by default. */
   cwd?: string;
+  /** Deadline of each external query (nvidia-smi, git), after which it is killed; 15 s by default. */
+  commandTimeoutMs?: number;
 }
 
 /** The machine and software a run happened on, collected once per run. */
