@@ -27,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  // Own keys only: `lightbench toString` is an unknown command, not a function inherited from Object.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new HarnessError('bad-arguments', `unknown command "${name}"; accepted: ${Object.keys(COMMANDS).join(', ')}`);
   let module: CommandModule;
   try {

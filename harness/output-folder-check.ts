@@ -19,7 +19,8 @@ export async function assertWritableFolder(flag: string, path: string): Promise<
   const missing: string[] = [];
   let existing = folder;
   for (;;) {
-    const info = await stat(existing).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : refuse(`cannot look at ${existing} (${error.code ?? error.message})`)));
+    // ENOTDIR: a file stands somewhere above; walking up finds it and names it.
+    const info = await stat(existing).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' || error.code === 'ENOTDIR' ? null : refuse(`cannot look at ${existing} (${error.code ?? error.message})`)));
     if (info) {
       if (!info.isDirectory()) refuse(existing === folder ? 'exists and is not a folder' : `${existing} is a file, not a folder`);
       break;

@@ -13,6 +13,8 @@ import type { RunPhase, WorkerJob, WorkerMessage } from './worker-protocol.ts';
 import { epochNow } from './worker-protocol.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** How often resident memory is read for maxRssBytes when the timeline's sampling is off. */
+const WATCHDOG_INTERVAL_MS = 20;
 
 /** Everything needed to run one (model, variant) in its own child process. */
 export interface VariantRunInput {
@@ -77,7 +79,11 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = tail(stderr + chunk.toString(), 60);
   });
-  const sampler = input.sampleIntervalMs > 0 && child.pid ? startHostMemorySampler({ pid: child.pid, intervalMs: input.sampleIntervalMs }) : null;
+  // A memory limit is enforced even with sampling off: the sampler then only feeds the watchdog, and its samples
+  // stay out of the results (which say sampling was off).
+  const timelineOn = input.sampleIntervalMs > 0;
+  const watchIntervalMs = timelineOn ? input.sampleIntervalMs : input.maxRssBytes !== null ? WATCHDOG_INTERVAL_MS : 0;
+  const sampler = watchIntervalMs > 0 && child.pid ? startHostMemorySampler({ pid: child.pid, intervalMs: watchIntervalMs }) : null;
 
   const runs = new Map<string, RunRecord>();
   const record = (phase: RunPhase, run: number) => {
@@ -153,7 +159,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   const { code, signal } = await exit;
   if (watchdog) clearInterval(watchdog);
   const hostOutcome = sampler ? await sampler.stop() : null;
-  const hostSamples: HostMemorySample[] = hostOutcome ? [...hostOutcome.samples] : [];
+  const hostSamples: HostMemorySample[] = hostOutcome && timelineOn ? [...hostOutcome.samples] : [];
 
   const measured = [...Array(job.repeats).keys()].map((i) => runs.get(`measured:${i}`)).filter((r): r is RunRecord => !!r && r.stagesMs.total !== undefined);
   if (code !== 0 || reportedError || measured.length < job.repeats) {
@@ -204,7 +210,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   const gpuSamples = input.gpuSampler ? input.gpuSampler.samples() : [];
   const timeline: Timeline = {
     intervalMs: input.sampleIntervalMs,
-    achievedSamplesPerSecond: hostOutcome?.status === 'ok' ? hostOutcome.achievedSamplesPerSecond : 0,
+    achievedSamplesPerSecond: timelineOn && hostOutcome?.status === 'ok' ? hostOutcome.achievedSamplesPerSecond : 0,
     host: hostSamples.filter((s) => inRun(s.tMs + parentOrigin)).map((s) => ({ tMs: s.tMs + parentOrigin - runStart, rssBytes: s.rssBytes })),
     gpu: gpuSamples
       .filter((s) => inRun(s.tMs + parentOrigin))
