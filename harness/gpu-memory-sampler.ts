@@ -83,6 +83,7 @@ function finishedSampler(outcome: GpuSamplerOutcome): GpuSampler {
     samples: () => outcome.samples,
     processSamples: () => outcome.processSamples,
     peakBetween: (t0, t1) => peaksOf(outcome.samples, t0, t1),
+    unavailableReason: () => (outcome.status === 'unavailable' ? outcome.reason : null),
     stop: async () => outcome,
   };
 }
@@ -230,6 +231,11 @@ function startLoop(cfg: LoopConfig): Promise<GpuSampler> {
     samples: () => samples,
     processSamples: () => processSamples,
     peakBetween: (t0, t1) => peaksOf(samples, t0, t1),
+    unavailableReason: () => {
+      if (!spawnError && !(exit && !killedByUs)) return null;
+      const result = outcome();
+      return result.status === 'unavailable' ? result.reason : null;
+    },
     stop: () =>
       (stopped ??= (async () => {
         stopping = true;

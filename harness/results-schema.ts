@@ -88,7 +88,13 @@ export const ResolvedSuiteSchema = z
   .meta({ id: 'ResolvedSuite', description: 'The suite configuration after defaults and command-line overrides.' });
 
 export const GpuInfoSchema = z
-  .strictObject({ name: z.string(), uuid: name(), memoryTotalBytes: bytes(), driver: z.string() })
+  .strictObject({
+    name: z.string(),
+    uuid: name(),
+    memoryTotalBytes: bytes().optional().describe('absent when nvidia-smi did not report it (memoryTotalNote says why), never 0'),
+    memoryTotalNote: z.string().optional(),
+    driver: z.string(),
+  })
   .meta({ id: 'GpuInfo' });
 
 export const RunContextSchema = z

@@ -79,7 +79,13 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
   if (suite.sampleIntervalMs > 0) {
     const smi = options.nvidiaSmi ?? 'nvidia-smi';
     if (await findOnPath(smi)) {
-      gpuSampler = await startGpuSampler({ intervalMs: Math.max(1, Math.round(suite.sampleIntervalMs)), executable: smi });
+      gpuSampler = await startGpuSampler({ intervalMs: suite.sampleIntervalMs, executable: smi });
+      // One that never started says why once, for every variant: nvidia-smi's exit code and words, or its deadline.
+      const reason = gpuSampler.unavailableReason();
+      if (reason !== null && gpuSampler.samples().length === 0) {
+        gpuUnavailableReason = `GPU memory not sampled: ${reason}`;
+        gpuSampler = null;
+      }
     } else {
       gpuUnavailableReason = `no ${smi} on PATH: no NVIDIA GPU memory to sample`;
     }
@@ -98,7 +104,12 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
     suite,
     context: {
       machine: system.machine,
-      gpus: gpus.map((g) => ({ name: g.name, uuid: g.uuid, memoryTotalBytes: g.memoryTotalBytes ?? 0, driver: g.driver ?? '' })),
+      gpus: gpus.map((g) => ({
+        name: g.name,
+        uuid: g.uuid,
+        ...(g.memoryTotalBytes !== undefined ? { memoryTotalBytes: g.memoryTotalBytes } : { memoryTotalNote: `nvidia-smi memory.total: ${g.absent.memoryTotalBytes ?? 'not reported'}` }),
+        driver: g.driver ?? '',
+      })),
       ...(system.gpus.status === 'absent' ? { gpuInfoNote: system.gpus.reason } : {}),
       node: system.node,
       onnxruntimeNode: system.onnxruntimeNode.status === 'ok' ? system.onnxruntimeNode.version : 'unknown',

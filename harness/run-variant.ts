@@ -247,7 +247,9 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
       const gpu = perGpu.get(uuid);
       if (gpu) gpu.processPeakBytes = bytes;
     }
-    gpuMemory = perGpu.size ? { status: 'ok', perGpu: [...perGpu.values()] } : { status: 'unavailable', reason: 'nvidia-smi gave no memory.used value during this variant (it printed nothing, exited, or reported [N/A])' };
+    gpuMemory = perGpu.size
+      ? { status: 'ok', perGpu: [...perGpu.values()] }
+      : { status: 'unavailable', reason: input.gpuSampler.unavailableReason() ?? 'nvidia-smi gave no memory.used value during this variant (it printed nothing or reported [N/A])' };
   }
 
   // Achieved rate per stage: the work of one run over the stage's median time.

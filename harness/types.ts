@@ -142,6 +142,8 @@ export interface GpuSampler {
   /** Per-process device memory polled so far (empty where the driver does not report it). */
   processSamples(): readonly GpuProcessSample[];
   peakBetween(t0Ms: number, t1Ms: number): Record<string, GpuPeak>;
+  /** Why sampling stopped or never started (nvidia-smi's exit code and first stderr line, or its deadline); null while it runs. */
+  unavailableReason(): string | null;
   /** Ends nvidia-smi and the per-process poll; never rejects. */
   stop(): Promise<GpuSamplerOutcome>;
 }
