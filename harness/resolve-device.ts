@@ -134,7 +134,7 @@ async function checkCuda(options: Required<ResolveDeviceOptions>): Promise<Check
   const dir = options.ortLibraryDir;
   const absent = CUDA_PROVIDER_FILES.filter((file) => !existsSync(join(dir, file)));
   if (absent.length) {
-    return { status: 'unavailable', reason: `${absent.join(' and ')} ${absent.length > 1 ? 'are' : 'is'} not in ${dir}: onnxruntime-node's install script downloads the CUDA provider libraries and this project's .npmrc skips that; fetch them with \`${CUDA_PROVIDER_INSTALL_COMMAND}\`` };
+    return { status: 'unavailable', reason: `${absent.join(' and ')} ${absent.length > 1 ? 'are' : 'is'} not in ${dir}: onnxruntime-node's install script downloads the CUDA provider libraries and this project's package.json (allowScripts) keeps npm from running it; fetch them with \`${CUDA_PROVIDER_INSTALL_COMMAND}\`` };
   }
   const missing = await missingLinkedLibraries(join(dir, CUDA_PROVIDER_FILES[0]!), options.env);
   if (missing?.length) {
