@@ -9,11 +9,19 @@ import { fileURLToPath } from 'node:url';
 const cli = fileURLToPath(new URL('../harness/cli.ts', import.meta.url));
 const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, ...process.argv.slice(2)], { stdio: 'inherit' });
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) {
-  process.on(signal, () => {
-    // A Ctrl-C in a terminal reaches the CLI too (same process group); a second copy changes nothing.
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  });
+const stop = (signal) => {
+  // A Ctrl-C in a terminal reaches the CLI too (same process group); a second copy changes nothing.
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+};
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) process.on(signal, () => stop(signal));
+
+// Under npx (npm exec), a SIGTERM to npm ends npm and the shell it started this from, and never reaches this
+// process: the parent's death is the only sign, and under npm it means the same.
+if (process.env.npm_command) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop('SIGTERM');
+  }, 250).unref();
 }
 
 child.on('error', (error) => {
