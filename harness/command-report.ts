@@ -132,7 +132,8 @@ async function swapInto(staging: string, outDir: string): Promise<void> {
   await mkdir(parent, { recursive: true });
   const stamp = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const incoming = trackTempPath(join(parent, `.${basename(outDir)}.new-${stamp}`));
-  const outgoing = trackTempPath(join(parent, `.${basename(outDir)}.old-${stamp}`));
+  // Not removed by a signal handler: stopped between the two renames, the previous site is still here.
+  const outgoing = join(parent, `.${basename(outDir)}.old-${stamp}`);
   try {
     await cp(staging, incoming, { recursive: true });
     const hadReport = await stat(outDir).then(() => true, () => false);
@@ -147,7 +148,6 @@ async function swapInto(staging: string, outDir: string): Promise<void> {
     await rm(incoming, { recursive: true, force: true });
     await rm(outgoing, { recursive: true, force: true });
     untrackTempPath(incoming);
-    untrackTempPath(outgoing);
   }
 }
 
