@@ -1,6 +1,8 @@
 // The command-line entry: the only place that calls process.exit. Each command lives in its own module,
 // loaded on demand, and returns an exit code; a HarnessError prints its message and exits 2.
+import { constants } from 'node:os';
 import { HarnessError } from './harness-error.ts';
+import { killTrackedChildren, removeTrackedTempPaths } from './process-registry.ts';
 
 type CommandModule = { main(argv: string[]): Promise<number> };
 
@@ -25,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  // Own keys only: `lightbench toString` is an unknown command, not a function inherited from Object.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new HarnessError('bad-arguments', `unknown command "${name}"; accepted: ${Object.keys(COMMANDS).join(', ')}`);
   let module: CommandModule;
   try {
@@ -37,6 +40,17 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   return module.main(rest);
+}
+
+// A stopped run leaves no child measuring on, no temporary files, and a results file that is complete up to the
+// last finished variant (each write is atomic). The exit code is the shell's: 128 + the signal's number.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
+  process.on(signal, () => {
+    const killed = killTrackedChildren();
+    removeTrackedTempPaths();
+    process.stderr.write(`\nlightbench: stopped by ${signal}${killed ? ` (${killed} child process${killed === 1 ? '' : 'es'} killed)` : ''}\n`);
+    process.exit(128 + constants.signals[signal]);
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { compareRuns, DEFAULT_ALPHA, DEFAULT_THRESHOLDS, hasRegression } from '../reports/compare-runs.ts';
 import { countsText } from '../reports/format-comparison-rows.ts';
 import { formatComparisonMarkdown } from '../reports/format-comparison-markdown.ts';
@@ -8,6 +6,7 @@ import { loadRuns } from '../reports/load-runs.ts';
 import type { ChangeThresholds } from '../reports/types.ts';
 import { formatOptionsHelp, numberOption, parseCommandArguments, type OptionSpecs } from './cli-arguments.ts';
 import { HarnessError } from './harness-error.ts';
+import { writeReportFile } from './report-output-file.ts';
 
 /** Options of `lightbench compare`; exported so examples and tests can check the flags they use. */
 export const COMPARE_OPTIONS: OptionSpecs = {
@@ -62,8 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     format === 'json' ? `${JSON.stringify(comparison, null, 2)}\n` : format === 'markdown' ? formatComparisonMarkdown(comparison) : formatComparisonTable(comparison, { all: options.all === true });
   const out = text('out');
   if (out) {
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, report, 'utf8');
+    await writeReportFile('compare', out, report, [basePath, headPath]);
     process.stdout.write(`lightbench compare: ${countsText(comparison)} (report: ${out})\n`);
   } else {
     process.stdout.write(report);

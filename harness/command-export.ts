@@ -1,10 +1,10 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { toBencherMetricFormat } from '../reports/export-bencher.ts';
 import { toCsv } from '../reports/export-csv.ts';
 import { toGithubActionBenchmark } from '../reports/export-github-action-benchmark.ts';
 import { formatOptionsHelp, parseCommandArguments, type OptionSpecs } from './cli-arguments.ts';
 import { HarnessError } from './harness-error.ts';
+import { writeReportFile } from './report-output-file.ts';
 import { readResultsFile } from './results-file.ts';
 
 /** Options of `lightbench export`; exported so examples and tests can check the flags they use. */
@@ -38,8 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       : `${JSON.stringify(options.format === 'gab' ? toGithubActionBenchmark(run) : toBencherMetricFormat(run), null, 2)}\n`;
   const out = options.out as string | undefined;
   if (out) {
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, text, 'utf8');
+    await writeReportFile('export', out, text, [file]);
   } else {
     process.stdout.write(text);
   }

@@ -1,11 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { formatHistoryMarkdown, formatHistoryTable, historySummary } from '../reports/format-history.ts';
 import { buildHistory } from '../reports/history.ts';
 import { loadRuns } from '../reports/load-runs.ts';
 import { addToStore, readStore } from '../reports/results-store.ts';
 import { formatOptionsHelp, parseCommandArguments, type OptionSpecs } from './cli-arguments.ts';
 import { HarnessError } from './harness-error.ts';
+import { assertOutputIsNotAnInput, writeReportFile } from './report-output-file.ts';
 import { readResultsFile, type LoadedRun, type ResultsFileProblem } from './results-file.ts';
 
 /** Options of `lightbench history`; exported so examples and tests can check the flags they use. */
@@ -38,6 +37,9 @@ export async function main(argv: string[]): Promise<number> {
   const results = options.results as string | undefined;
   if (store && results) throw new HarnessError('bad-arguments', 'lightbench history: give --results or --store, not both');
   if (adds.length > 0 && !store) throw new HarnessError('bad-arguments', 'lightbench history: --add files runs into a store; give --store DIR');
+  const out = options.out as string | undefined;
+  // Checked before anything is filed into the store.
+  if (out) await assertOutputIsNotAnInput('history', out, [...(store ? [store] : [results ?? 'results']), ...adds]);
   for (const file of adds) {
     const location = await addToStore(store!, await readResultsFile(file), file);
     process.stderr.write(`lightbench history: ${location.status === 'added' ? 'filed' : 'already filed'} ${file} as ${location.file}\n`);
@@ -51,10 +53,8 @@ export async function main(argv: string[]): Promise<number> {
   const all = options.all === true;
   const format = options.format as 'table' | 'markdown' | 'json';
   const report = format === 'json' ? `${JSON.stringify(series, null, 2)}\n` : format === 'markdown' ? formatHistoryMarkdown(series, { all }) : formatHistoryTable(series, { all });
-  const out = options.out as string | undefined;
   if (out) {
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, report, 'utf8');
+    await writeReportFile('history', out, report, [...(store ? [store] : [results ?? 'results']), ...adds]);
     process.stdout.write(`lightbench history: ${historySummary(series)} (report: ${out})\n`);
   } else {
     process.stdout.write(report);

@@ -1,13 +1,16 @@
 // `lightbench report`: results files → site data → Astro build of site/ → static pages (optionally served).
-import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectSiteStepChanges } from '../reports/history.ts';
 import { buildSiteData, DEFAULT_DETAIL_RUNS } from '../reports/site-data.ts';
 import type { SiteStepChangeDetector } from '../reports/types.ts';
 import { formatOptionsHelp, integerOption, parseCommandArguments, type OptionSpecs } from './cli-arguments.ts';
 import { HarnessError } from './harness-error.ts';
+import { trackTempPath, untrackTempPath } from './process-registry.ts';
 import { readResultsDir } from './results-file.ts';
 import { normaliseBasePath, startStaticSiteServer } from './static-site-server.ts';
 
@@ -71,35 +74,81 @@ async function buildReportNow(options: BuildReportOptions): Promise<BuildReportR
       ? { detectStepChanges: detectSiteStepChanges, stepChangeSource: 'change-point detection (as in lightbench history)' }
       : { detectStepChanges: options.detectStepChanges, ...(options.stepChangeSource ? { stepChangeSource: options.stepChangeSource } : {}) }),
   });
-  const work = await mkdtemp(join(tmpdir(), 'lightbench-report-'));
+  // The site is built into a folder of its own and swapped in at the end, so an interrupted or failed build
+  // leaves the previous report as it was. That folder sits beside a link to the installed packages: Astro
+  // renders pages by importing the built modules, which must find them from wherever the user's --out is.
+  const work = trackTempPath(await mkdtemp(join(tmpdir(), 'lightbench-report-')));
+  const staging = join(work, 'site');
   const dataFile = join(work, 'site-data.json');
   const saved = { data: process.env.LIGHTBENCH_SITE_DATA, telemetry: process.env.ASTRO_TELEMETRY_DISABLED };
   try {
+    await symlink(installedPackagesDir(), join(work, 'node_modules'), 'dir');
     await writeFile(dataFile, JSON.stringify(data));
     process.env.LIGHTBENCH_SITE_DATA = dataFile;
     // The build must work offline and send nothing anywhere.
     process.env.ASTRO_TELEMETRY_DISABLED = '1';
     const { build } = await import('astro');
+    // Astro puts the modules it renders pages from inside outDir only when outDir is under the working
+    // directory (elsewhere it writes ./.astro into the user's folder); so the build runs from the work folder.
+    const cwd = process.cwd();
+    process.chdir(work);
     try {
       await build(
-        { root: SITE_DIR, outDir, base, cacheDir: join(work, 'astro-cache'), vite: { cacheDir: join(work, 'vite-cache') }, logLevel: options.astroLogLevel ?? 'warn', mode: 'production' },
+        { root: SITE_DIR, outDir: staging, base, cacheDir: join(work, 'astro-cache'), vite: { cacheDir: join(work, 'vite-cache') }, logLevel: options.astroLogLevel ?? 'warn', mode: 'production' },
         { teardownCompiler: false },
       );
     } catch (error) {
       throw new HarnessError('report-build', `building the report site failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      process.chdir(cwd);
     }
     for (const asset of assets) {
-      const to = join(outDir, asset.to);
+      const to = join(staging, asset.to);
       await mkdir(join(to, '..'), { recursive: true });
       await cp(asset.from, to);
     }
-    await writeFile(join(outDir, REPORT_MARKER), `lightbench report built ${data.generatedAt} from ${runs.length} results files\n`);
+    await writeFile(join(staging, REPORT_MARKER), `lightbench report built ${data.generatedAt} from ${runs.length} results files\n`);
+    await swapInto(staging, outDir);
   } finally {
     restoreEnv('LIGHTBENCH_SITE_DATA', saved.data);
     restoreEnv('ASTRO_TELEMETRY_DISABLED', saved.telemetry);
     await rm(work, { recursive: true, force: true });
+    untrackTempPath(work);
   }
   return { outDir, base, pages: await htmlPages(outDir), runs: runs.length, warnings: data.warnings };
+}
+
+/** The node_modules folder that holds Astro for this install (hoisted or not). */
+function installedPackagesDir(): string {
+  return dirname(dirname(createRequire(import.meta.url).resolve('astro/package.json')));
+}
+
+/**
+ * Puts a finished site at `outDir`: copied beside it first (the same disk, so the last steps are renames),
+ * then the old report, if any, is renamed away, the new one renamed in, and the old one removed.
+ */
+async function swapInto(staging: string, outDir: string): Promise<void> {
+  const parent = dirname(outDir);
+  await mkdir(parent, { recursive: true });
+  const stamp = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const incoming = trackTempPath(join(parent, `.${basename(outDir)}.new-${stamp}`));
+  // Not removed by a signal handler: stopped between the two renames, the previous site is still here.
+  const outgoing = join(parent, `.${basename(outDir)}.old-${stamp}`);
+  try {
+    await cp(staging, incoming, { recursive: true });
+    const hadReport = await stat(outDir).then(() => true, () => false);
+    if (hadReport) await rename(outDir, outgoing);
+    try {
+      await rename(incoming, outDir);
+    } catch (error) {
+      if (hadReport) await rename(outgoing, outDir);
+      throw error;
+    }
+  } finally {
+    await rm(incoming, { recursive: true, force: true });
+    await rm(outgoing, { recursive: true, force: true });
+    untrackTempPath(incoming);
+  }
 }
 
 function restoreEnv(name: string, value: string | undefined): void {
@@ -140,7 +189,7 @@ async function htmlPages(outDir: string): Promise<string[]> {
 /** Options of `lightbench report`; exported so examples and tests can check the flags they use. */
 export const REPORT_OPTIONS: OptionSpecs = {
   results: { type: 'string', help: 'folder of results files', default: 'results' },
-  out: { type: 'string', help: `folder the site is written to (emptied first; default ${DEFAULT_OUT_DIR})`, default: DEFAULT_OUT_DIR },
+  out: { type: 'string', help: `folder the site is written to (replaced once the new site is built; default ${DEFAULT_OUT_DIR})`, default: DEFAULT_OUT_DIR },
   base: { type: 'string', help: 'sub-path the site will be served from, e.g. /bench/', default: '/' },
   'detail-runs': { type: 'string', help: `detail pages for this many of the newest runs (default ${DEFAULT_DETAIL_RUNS})` },
   serve: { type: 'boolean', help: 'after building, serve the site on 127.0.0.1 until interrupted' },

@@ -4,9 +4,10 @@ import { VARIANT_NAMES } from '../pipelines/variants.ts';
 import type { OptionSpecs, ParsedOptions } from './cli-arguments.ts';
 import { formatOptionsHelp, integerOption, numberOption, parseCommandArguments } from './cli-arguments.ts';
 import { HarnessError } from './harness-error.ts';
+import { assertWritableFolder } from './output-folder-check.ts';
 import { createProgressDisplay } from './progress-display.ts';
 import { runSuite } from './run-suite.ts';
-import { BUILTIN_SUITES, loadSuite, loadUserModels, planSuite } from './suite-config.ts';
+import { BUILTIN_SUITES, loadSuite, loadUserModels, NUMERIC_LIMITS, planSuite } from './suite-config.ts';
 import type { SuiteFile } from './suite-config.ts';
 import { formatSummary } from './summary-table.ts';
 
@@ -29,7 +30,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   device: { type: 'string', help: 'execution provider', choices: ['auto', 'cpu', 'cuda', 'webgpu'] },
   warmup: { type: 'string', help: 'warm-up runs per variant (not counted; the first is reported as firstCall)' },
   repeats: { type: 'string', help: 'measured runs per variant' },
-  'sample-interval': { type: 'string', help: 'memory sampling interval in ms (0 turns sampling off)' },
+  'sample-interval': { type: 'string', help: 'memory sampling interval in whole ms, at most 60000 (0 turns sampling off)' },
   profile: { type: 'boolean', help: 'add a separate ORT profiling pass per variant (top operators per stage)' },
   out: { type: 'string', help: 'folder for results files', default: 'results' },
   'save-frames': { type: 'string', help: 'also write every variant\'s frames as PNG files and a contact sheet into this folder' },
@@ -58,12 +59,18 @@ const command = 'run';
 /** Turns flags into suite overrides (every value checked, every message naming the flag). */
 export function overridesFromOptions(options: ParsedOptions): SuiteFile {
   const s = (name: string) => options[name] as string | undefined;
-  const int = (name: string, min: number, max?: number) => integerOption(command, name, s(name), min, max);
+  // The same bounds as a suite file's fields, so a value means the same on the command line and in a suite.
+  const int = (name: string, limit: { min: number; max: number }) => integerOption(command, name, s(name), limit.min, limit.max);
+  const num = (name: string, limit: { min: number; max: number }) => numberOption(command, name, s(name), limit.min, limit.max);
+  const L = NUMERIC_LIMITS;
   const model = s('preset') ?? s('model');
   const variants = s('variants')
     ?.split(',')
     .map((v) => v.trim())
     .filter(Boolean);
+  if (variants?.length === 0) {
+    throw new HarnessError('bad-arguments', `lightbench run: --variants "${s('variants')}" names no variant; accepted: a comma-separated list of ${VARIANT_NAMES.join(', ')}`);
+  }
   for (const v of variants ?? []) {
     if (!(VARIANT_NAMES as readonly string[]).includes(v)) {
       throw new HarnessError('bad-arguments', `lightbench run: --variants "${v}" is not accepted; accepted: ${VARIANT_NAMES.join(', ')}`);
@@ -75,38 +82,38 @@ export function overridesFromOptions(options: ParsedOptions): SuiteFile {
   }
   const onOff = (name: string) => (s(name) === undefined ? undefined : s(name) === 'on');
   const mmap = s('mmap-threshold');
-  const maxRssMiB = numberOption(command, 'max-rss', s('max-rss'), 1);
+  const maxRssMiB = num('max-rss', { min: L.maxRssBytes.min / 2 ** 20, max: L.maxRssBytes.max / 2 ** 20 });
   const session: NonNullable<SuiteFile['session']> = {};
   if (onOff('cpu-mem-arena') !== undefined) session.cpuMemArena = onOff('cpu-mem-arena')!;
   if (onOff('mem-pattern') !== undefined) session.memPattern = onOff('mem-pattern')!;
   if (onOff('fuse-attention') !== undefined) session.fuseAttention = onOff('fuse-attention')!;
   if (s('graph-opt')) session.graphOptimizationLevel = s('graph-opt') as NonNullable<SuiteFile['session']>['graphOptimizationLevel'];
-  if (s('intra-op-threads') !== undefined) session.intraOpThreads = int('intra-op-threads', 0)!;
-  if (s('inter-op-threads') !== undefined) session.interOpThreads = int('inter-op-threads', 0)!;
-  if (mmap !== undefined) session.mallocMmapThreshold = mmap === 'default' ? null : integerOption(command, 'mmap-threshold', mmap, 0)!;
+  if (s('intra-op-threads') !== undefined) session.intraOpThreads = int('intra-op-threads', L.threads)!;
+  if (s('inter-op-threads') !== undefined) session.interOpThreads = int('inter-op-threads', L.threads)!;
+  if (mmap !== undefined) session.mallocMmapThreshold = mmap === 'default' ? null : int('mmap-threshold', L.mallocMmapThreshold)!;
   const overrides: SuiteFile = {
     ...(model ? { models: [model] } : {}),
     ...(variants ? { variants: variants as SuiteFile['variants'] } : {}),
-    steps: int('steps', 1, 1000),
-    frames: int('frames', 1, 32),
-    seed: int('seed', 0),
+    steps: int('steps', L.steps),
+    frames: int('frames', L.frames),
+    seed: int('seed', L.seed),
     prompt: s('prompt'),
     image: s('image'),
     negativePrompt: s('negative-prompt'),
-    guidanceScale: numberOption(command, 'guidance-scale', s('guidance-scale'), 0),
+    guidanceScale: num('guidance-scale', L.guidanceScale),
     scheduler: s('scheduler') as SuiteFile['scheduler'],
     device: s('device') as SuiteFile['device'],
-    warmup: int('warmup', 0),
-    repeats: int('repeats', 1),
-    sampleIntervalMs: numberOption(command, 'sample-interval', s('sample-interval'), 0),
+    warmup: int('warmup', L.warmup),
+    repeats: int('repeats', L.repeats),
+    sampleIntervalMs: int('sample-interval', L.sampleIntervalMs),
     ...(options.profile ? { profile: true } : {}),
-    cacheInterval: int('cache-interval', 1),
-    cacheBranch: int('cache-branch', 0),
+    cacheInterval: int('cache-interval', L.cacheInterval),
+    cacheBranch: int('cache-branch', L.cacheBranch),
     schedule: s('schedule') as SuiteFile['schedule'],
-    center: int('center', 0),
-    power: numberOption(command, 'power', s('power'), 1.0000001),
+    center: int('center', L.center),
+    power: num('power', L.power),
     chunks: chunksText,
-    sliceFrames: int('slice-frames', 1),
+    sliceFrames: int('slice-frames', L.sliceFrames),
     ...(maxRssMiB !== undefined ? { maxRssBytes: Math.round(maxRssMiB * 2 ** 20) } : {}),
     ...(Object.keys(session).length ? { session } : {}),
   };
@@ -128,7 +135,9 @@ export async function main(argv: string[]): Promise<number> {
     planned.pairs = selectShard(planned.pairs, shard.index, shard.count);
     planned.suite.shard = { index: shard.index, count: shard.count };
   }
-  const outDir = resolve(options.out as string);
+  // Before anything is built or measured: a folder that cannot take the results would lose them all at the end.
+  const outDir = await assertWritableFolder('--out', options.out as string);
+  if (options['save-frames']) await assertWritableFolder('--save-frames', options['save-frames'] as string);
   const modelDir = resolve(process.env.LIGHTBENCH_CACHE_DIR ?? '.lightbench-cache/models');
   const progress = options['no-progress'] ? undefined : createProgressDisplay();
   const { run, path } = await runSuite({ planned, outDir, modelDir, saveFramesDir: (options['save-frames'] as string | undefined) ?? null, ...(progress ? { progress } : {}) });

@@ -1,6 +1,7 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
+import { trackTempPath, untrackTempPath } from './process-registry.ts';
 
 /** Frames [frames, 3, H, W] in [0, 1], as the pipelines return them. */
 export interface FrameStack {
@@ -68,10 +69,17 @@ export function differenceHeatmapPng(frames: FrameStack, reference: FrameStack, 
   return png;
 }
 
-/** Writes a PNG atomically (temp file + rename). */
+/** Writes a PNG atomically (temp file + rename); a failed write leaves neither the image nor its temp file. */
 export async function writePng(path: string, png: PNG): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile(temp, PNG.sync.write(png));
-  await rename(temp, path);
+  const temp = trackTempPath(`${path}.tmp-${process.pid}`);
+  try {
+    await writeFile(temp, PNG.sync.write(png));
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  } finally {
+    untrackTempPath(temp);
+  }
 }

@@ -1,7 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { HarnessError } from './harness-error.ts';
+import { signalChild, trackChild } from './process-registry.ts';
+import { runWithDeadline } from './run-with-deadline.ts';
 import {
   GPU_METADATA_FIELDS,
   GPU_PROCESS_FIELDS,
@@ -33,29 +35,13 @@ type RunOnce =
   | { status: 'ok'; stdout: string }
   | { status: 'failed'; kind: 'missing-executable' | 'exited' | 'no-output'; reason: string; exitCode?: number | null; stderr?: string };
 
-/** One short nvidia-smi query, async; a failure is a value, not an exception. */
-function runOnce(executable: string, args: string[], timeoutMs: number): Promise<RunOnce> {
-  return new Promise((resolve) => {
-    execFile(executable, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) return resolve({ status: 'ok', stdout });
-      const err = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: unknown };
-      if (err.code === 'ENOENT') {
-        return resolve({ status: 'failed', kind: 'missing-executable', reason: `${executable} not found (ENOENT)` });
-      }
-      if (err.killed) {
-        return resolve({ status: 'failed', kind: 'no-output', reason: `${executable} ${args[0]} did not finish within ${timeoutMs} ms`, stderr });
-      }
-      const exitCode = typeof err.code === 'number' ? err.code : null;
-      const said = (stderr || stdout).trim().split('\n')[0] ?? '';
-      resolve({
-        status: 'failed',
-        kind: 'exited',
-        reason: `${executable} ${args[0]} failed (exit code ${exitCode ?? 'none'}${err.signal ? `, signal ${err.signal}` : ''})${said ? `: ${said}` : ''}`,
-        exitCode,
-        stderr,
-      });
-    });
-  });
+/** One short nvidia-smi query, async, killed (SIGKILL in the end) at its deadline; a failure is a value. */
+async function runOnce(executable: string, args: string[], timeoutMs: number): Promise<RunOnce> {
+  const outcome = await runWithDeadline(executable, args, { timeoutMs, maxOutputBytes: 4 * 1024 * 1024 });
+  if (outcome.status === 'ok') return { status: 'ok', stdout: outcome.stdout };
+  if (outcome.kind === 'missing') return { status: 'failed', kind: 'missing-executable', reason: outcome.reason };
+  if (outcome.kind === 'timed-out') return { status: 'failed', kind: 'no-output', reason: outcome.reason, stderr: outcome.stderr };
+  return { status: 'failed', kind: 'exited', reason: outcome.reason, exitCode: outcome.exitCode, stderr: outcome.stderr };
 }
 
 /**
@@ -97,6 +83,7 @@ function finishedSampler(outcome: GpuSamplerOutcome): GpuSampler {
     samples: () => outcome.samples,
     processSamples: () => outcome.processSamples,
     peakBetween: (t0, t1) => peaksOf(outcome.samples, t0, t1),
+    unavailableReason: () => (outcome.status === 'unavailable' ? outcome.reason : null),
     stop: async () => outcome,
   };
 }
@@ -125,10 +112,14 @@ function startLoop(cfg: LoopConfig): Promise<GpuSampler> {
 
   const child = spawn(executable, [`--query-gpu=${GPU_SAMPLE_FIELDS.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(intervalMs)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so stopping it also stops anything it started (a wrapper script's children).
+    detached: true,
   });
+  trackChild(child, true);
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
   const linesClosed = new Promise<void>((r) => lines.once('close', r));
   const closed = new Promise<void>((r) => child.once('close', () => r()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     stderrTail = (stderrTail + chunk).slice(-STDERR_KEEP_CHARS);
@@ -182,12 +173,15 @@ function startLoop(cfg: LoopConfig): Promise<GpuSampler> {
   const stopChild = async (): Promise<void> => {
     if (exit === undefined && spawnError === undefined) {
       killedByUs = true;
-      child.kill('SIGTERM');
-      const grace = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-      await closed;
+      signalChild(child, 'SIGTERM', true);
+      const grace = setTimeout(() => signalChild(child, 'SIGKILL', true), KILL_GRACE_MS);
+      await exited;
       clearTimeout(grace);
+      // Anything of the group that outlived its leader goes too; a pipe it still holds is not waited for.
+      signalChild(child, 'SIGKILL', true);
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 200))]);
     } else if (spawnError === undefined) {
-      await closed;
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 200))]);
     }
     await Promise.race([linesClosed, new Promise((r) => setTimeout(r, 100))]);
   };
@@ -237,6 +231,11 @@ function startLoop(cfg: LoopConfig): Promise<GpuSampler> {
     samples: () => samples,
     processSamples: () => processSamples,
     peakBetween: (t0, t1) => peaksOf(samples, t0, t1),
+    unavailableReason: () => {
+      if (!spawnError && !(exit && !killedByUs)) return null;
+      const result = outcome();
+      return result.status === 'unavailable' ? result.reason : null;
+    },
     stop: () =>
       (stopped ??= (async () => {
         stopping = true;

@@ -3,8 +3,8 @@
 import { calibrateMatmul } from './matmul-calibration.ts';
 import type { ExecutionProviderName, SessionSettings } from '../pipelines/types.ts';
 
-process.once('message', (request: { provider: ExecutionProviderName; session: SessionSettings }) => {
-  calibrateMatmul(request.provider, request.session).then(
+process.once('message', (request: { provider: ExecutionProviderName; session: SessionSettings; workDir?: string }) => {
+  calibrateMatmul(request.provider, request.session, request.workDir).then(
     (result) => process.send!({ status: 'ok', result }, () => process.exit(0)),
     (error: unknown) => process.send!({ status: 'error', message: (error as Error).message }, () => process.exit(1)),
   );

@@ -11,8 +11,9 @@ import type { ExecutionProviderName } from '../pipelines/types.ts';
 /** What the probe child reports to its parent over IPC. */
 export type ProbeMessage = { status: 'ok'; ms: number } | { status: 'failed'; message: string };
 
-async function probe(provider: ExecutionProviderName): Promise<ProbeMessage> {
-  const dir = await mkdtemp(join(tmpdir(), 'lightbench-probe-'));
+async function probe(provider: ExecutionProviderName, workDir: string | undefined): Promise<ProbeMessage> {
+  // A folder given by the parent is the parent's to remove: a probe that hangs is killed before its finally runs.
+  const dir = workDir ?? (await mkdtemp(join(tmpdir(), 'lightbench-probe-')));
   const start = performance.now();
   try {
     const builder = new GraphBuilder({ name: 'probe', seed: 1 });
@@ -35,10 +36,10 @@ async function probe(provider: ExecutionProviderName): Promise<ProbeMessage> {
     const cause = (error as { cause?: unknown }).cause;
     return { status: 'failed', message: cause instanceof Error ? cause.message : ((error as Error).message ?? String(error)) };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (!workDir) await rm(dir, { recursive: true, force: true });
   }
 }
 
 const provider = process.argv[2] as ExecutionProviderName;
-const result = await probe(provider);
+const result = await probe(provider, process.argv[3]);
 process.send?.(result, () => process.disconnect?.());

@@ -1,5 +1,6 @@
-import { execFile, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { CUDA_PROVIDER_INSTALL_COMMAND, PROVIDER_REQUIREMENTS } from '../pipelines/ort-backend.ts';
 import type { ExecutionProviderName } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
+import { trackChild, trackTempPath, untrackTempPath } from './process-registry.ts';
+import { runWithDeadline } from './run-with-deadline.ts';
 import type { ProbeMessage } from './provider-probe-child.ts';
 import { describeVulkanEnvironment, findVulkanEnvironment, SOFTWARE_ICD_GLOBS } from './vulkan-environment.ts';
 
@@ -74,11 +77,22 @@ function stderrClues(stderr: string): string[] {
 
 /** Starts `provider` on a one-node model in a short-lived child; a crash or a hang there fails only the probe. */
 export async function probeProvider(provider: ExecutionProviderName, env: NodeJS.ProcessEnv, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<ProbeMessage> {
-  const child = fork(PROBE_CHILD, [provider], {
+  const workDir = trackTempPath(await mkdtemp(join(tmpdir(), 'lightbench-probe-')));
+  try {
+    return await probeInChild(provider, env, timeoutMs, workDir);
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+    untrackTempPath(workDir);
+  }
+}
+
+function probeInChild(provider: ExecutionProviderName, env: NodeJS.ProcessEnv, timeoutMs: number, workDir: string): Promise<ProbeMessage> {
+  const child = fork(PROBE_CHILD, [provider, workDir], {
     execArgv: ['--import', import.meta.resolve('tsx')],
     env: { ...env, ...providerChildEnv(provider, env) },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
+  trackChild(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-20_000);
@@ -110,20 +124,17 @@ export async function probeProvider(provider: ExecutionProviderName, env: NodeJS
 }
 
 /** Libraries the CUDA provider links against that the loader cannot find, from ldd; null when ldd is unavailable. */
-function missingLinkedLibraries(library: string, env: NodeJS.ProcessEnv): Promise<string[] | null> {
-  return new Promise((resolve) => {
-    execFile('ldd', [library], { env, timeout: 10_000 }, (error, stdout) => {
-      if (error && !stdout) return resolve(null);
-      resolve([...stdout.matchAll(/^\s*(\S+) => not found/gm)].map((m) => m[1]!));
-    });
-  });
+async function missingLinkedLibraries(library: string, env: NodeJS.ProcessEnv): Promise<string[] | null> {
+  const outcome = await runWithDeadline('ldd', [library], { env, timeoutMs: 10_000 });
+  if (outcome.status === 'failed' && (outcome.kind !== 'exited' || !outcome.stdout)) return null;
+  return [...outcome.stdout.matchAll(/^\s*(\S+) => not found/gm)].map((m) => m[1]!);
 }
 
 async function checkCuda(options: Required<ResolveDeviceOptions>): Promise<Check> {
   const dir = options.ortLibraryDir;
   const absent = CUDA_PROVIDER_FILES.filter((file) => !existsSync(join(dir, file)));
   if (absent.length) {
-    return { status: 'unavailable', reason: `${absent.join(' and ')} ${absent.length > 1 ? 'are' : 'is'} not in ${dir}: onnxruntime-node's install script downloads the CUDA provider libraries and this project's .npmrc skips that; fetch them with \`${CUDA_PROVIDER_INSTALL_COMMAND}\`` };
+    return { status: 'unavailable', reason: `${absent.join(' and ')} ${absent.length > 1 ? 'are' : 'is'} not in ${dir}: onnxruntime-node's install script downloads the CUDA provider libraries and this project's package.json (allowScripts) keeps npm from running it; fetch them with \`${CUDA_PROVIDER_INSTALL_COMMAND}\`` };
   }
   const missing = await missingLinkedLibraries(join(dir, CUDA_PROVIDER_FILES[0]!), options.env);
   if (missing?.length) {

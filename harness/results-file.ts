@@ -4,6 +4,7 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
 import { HarnessError } from './harness-error.ts';
+import { trackTempPath, untrackTempPath } from './process-registry.ts';
 import { RunResultSchema, SCHEMA_VERSION, type RunResult } from './results-schema.ts';
 
 /** A results file that was read and validated. */
@@ -35,7 +36,7 @@ export async function writeResultsFile(path: string, run: RunResult): Promise<vo
   assertJsonSafe(parsed.data, [], path);
   const text = `${JSON.stringify(parsed.data, null, 2)}\n`;
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = trackTempPath(join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`));
   try {
     await mkdir(dir, { recursive: true });
     const handle = await open(temp, 'wx');
@@ -46,8 +47,10 @@ export async function writeResultsFile(path: string, run: RunResult): Promise<vo
       await handle.close();
     }
     await rename(temp, path);
+    untrackTempPath(temp);
   } catch (error) {
     await rm(temp, { force: true });
+    untrackTempPath(temp);
     throw new HarnessError('results-write', `could not write ${path}: ${(error as Error).message}`, { cause: error });
   }
   await syncDirectory(dir);

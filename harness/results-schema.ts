@@ -89,7 +89,13 @@ export const ResolvedSuiteSchema = z
   .meta({ id: 'ResolvedSuite', description: 'The suite configuration after defaults and command-line overrides.' });
 
 export const GpuInfoSchema = z
-  .strictObject({ name: z.string(), uuid: name(), memoryTotalBytes: bytes(), driver: z.string() })
+  .strictObject({
+    name: z.string(),
+    uuid: name(),
+    memoryTotalBytes: bytes().optional().describe('absent when nvidia-smi did not report it (memoryTotalNote says why), never 0'),
+    memoryTotalNote: z.string().optional(),
+    driver: z.string(),
+  })
   .meta({ id: 'GpuInfo' });
 
 export const RunContextSchema = z
@@ -273,6 +279,7 @@ export const VariantOkSchema = z
       .strictObject({ first: relativePath(), middle: relativePath(), last: relativePath(), diffHeatmap: relativePath().optional() })
       .optional()
       .describe('paths relative to the results file'),
+    previewsNote: z.string().optional().describe('why preview images (or saved frames) are missing though the variant ran'),
     profile: z.partialRecord(StageNameSchema, ProfileStageSchema).optional(),
     work: z.partialRecord(StageNameSchema, z.strictObject({ flops: z.number().nonnegative(), achievedGflops: z.number().nonnegative() })).optional(),
     energy: z.partialRecord(StageNameSchema, z.strictObject({ joules: z.number().nonnegative() })).optional(),

@@ -7,6 +7,8 @@ import type { AnyPipelineRequest } from '../pipelines/types.ts';
 import { measureFidelity } from './fidelity.ts';
 import type { FrameStack } from './frame-images.ts';
 import { contactSheetPng, differenceHeatmapPng, framePng, writePng } from './frame-images.ts';
+import type { PNG } from 'pngjs';
+import { trackTempPath, untrackTempPath } from './process-registry.ts';
 import { startGpuSampler } from './gpu-memory-sampler.ts';
 import { summariseProfile } from './profile-summary.ts';
 import { providerChildEnv, resolveDevice } from './resolve-device.ts';
@@ -38,6 +40,8 @@ export interface SuiteRunOptions {
   /** Environment added to every child (tests inject faults through it). */
   childEnv?: Record<string, string>;
   nvidiaSmi?: string;
+  /** Writes one preview or frame image (tests inject a full disk here); default: an atomic PNG write. */
+  writeImage?: (path: string, png: PNG) => Promise<void>;
 }
 
 function newRunId(suiteName: string, startedAt: Date): string {
@@ -75,7 +79,13 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
   if (suite.sampleIntervalMs > 0) {
     const smi = options.nvidiaSmi ?? 'nvidia-smi';
     if (await findOnPath(smi)) {
-      gpuSampler = await startGpuSampler({ intervalMs: Math.max(1, Math.round(suite.sampleIntervalMs)), executable: smi });
+      gpuSampler = await startGpuSampler({ intervalMs: suite.sampleIntervalMs, executable: smi });
+      // One that never started says why once, for every variant: nvidia-smi's exit code and words, or its deadline.
+      const reason = gpuSampler.unavailableReason();
+      if (reason !== null && gpuSampler.samples().length === 0) {
+        gpuUnavailableReason = `GPU memory not sampled: ${reason}`;
+        gpuSampler = null;
+      }
     } else {
       gpuUnavailableReason = `no ${smi} on PATH: no NVIDIA GPU memory to sample`;
     }
@@ -96,7 +106,12 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
     suite,
     context: {
       machine: system.machine,
-      gpus: gpus.map((g) => ({ name: g.name, uuid: g.uuid, memoryTotalBytes: g.memoryTotalBytes ?? 0, driver: g.driver ?? '' })),
+      gpus: gpus.map((g) => ({
+        name: g.name,
+        uuid: g.uuid,
+        ...(g.memoryTotalBytes !== undefined ? { memoryTotalBytes: g.memoryTotalBytes } : { memoryTotalNote: `nvidia-smi memory.total: ${g.absent.memoryTotalBytes ?? 'not reported'}` }),
+        driver: g.driver ?? '',
+      })),
       ...(system.gpus.status === 'absent' ? { gpuInfoNote: system.gpus.reason } : {}),
       node: system.node,
       onnxruntimeNode: system.onnxruntimeNode.status === 'ok' ? system.onnxruntimeNode.version : 'unknown',
@@ -110,7 +125,8 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
   });
 
   const baselineFrames = new Map<string, FrameStack>();
-  const workDir = await mkdtemp(join(tmpdir(), 'lightbench-'));
+  const writeImage = options.writeImage ?? writePng;
+  const workDir = trackTempPath(await mkdtemp(join(tmpdir(), 'lightbench-')));
   try {
     for (const [index, pair] of planned.pairs.entries()) {
       options.progress?.variantStart(pair.model, pair.spec.name, index, planned.pairs.length);
@@ -156,23 +172,36 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
         const key = (suffix: string) => join(previewDir, `${pair.model}-${pair.spec.name}-${suffix}.png`);
         const count = frames.shape[0];
         const picks = { first: 0, middle: Math.floor((count - 1) / 2), last: count - 1 };
-        for (const [label, frameIndex] of Object.entries(picks)) await writePng(key(label), framePng(frames, frameIndex));
-        result.previews = { first: relative(outDir, key('first')), middle: relative(outDir, key('middle')), last: relative(outDir, key('last')) };
         const baseline = baselineFrames.get(pair.model);
         if (pair.variant.kind === 'baseline') {
           baselineFrames.set(pair.model, frames);
         } else if (baseline) {
           result.fidelity = toFidelity(measureFidelity(frames.data, baseline.data, frames.shape));
-          await writePng(key('diff'), differenceHeatmapPng(frames, baseline, picks.middle));
-          result.previews.diffHeatmap = relative(outDir, key('diff'));
           // Every built-in model has random weights; a user's model may have real ones, so it carries no such note.
           if (pair.source.kind === 'preset') result.fidelityNote = 'built-in random-weight model: this measures numerical deviation from the baseline, not visual quality';
         } else {
           result.fidelityNote = 'no baseline in this suite for this model: fidelity not measured';
         }
+        // Images are a convenience: a disk that fills up while writing them costs the images, never the measurement.
+        try {
+          for (const [label, frameIndex] of Object.entries(picks)) await writeImage(key(label), framePng(frames, frameIndex));
+          result.previews = { first: relative(outDir, key('first')), middle: relative(outDir, key('middle')), last: relative(outDir, key('last')) };
+          if (baseline && pair.variant.kind !== 'baseline') {
+            await writeImage(key('diff'), differenceHeatmapPng(frames, baseline, picks.middle));
+            result.previews.diffHeatmap = relative(outDir, key('diff'));
+          }
+        } catch (error) {
+          delete result.previews;
+          result.previewsNote = `preview images not written: ${(error as Error).message}`;
+        }
         if (options.saveFramesDir) {
-          for (let f = 0; f < count; f++) await writePng(join(options.saveFramesDir, `${pair.model}-${pair.spec.name}`, `frame-${String(f).padStart(3, '0')}.png`), framePng(frames, f));
-          await writePng(join(options.saveFramesDir, `${pair.model}-${pair.spec.name}-contact-sheet.png`), contactSheetPng(frames));
+          try {
+            for (let f = 0; f < count; f++) await writeImage(join(options.saveFramesDir, `${pair.model}-${pair.spec.name}`, `frame-${String(f).padStart(3, '0')}.png`), framePng(frames, f));
+            await writeImage(join(options.saveFramesDir, `${pair.model}-${pair.spec.name}-contact-sheet.png`), contactSheetPng(frames));
+          } catch (error) {
+            const note = `frames not saved to ${options.saveFramesDir}: ${(error as Error).message}`;
+            result.previewsNote = result.previewsNote ? `${result.previewsNote}; ${note}` : note;
+          }
         }
       }
       if (result.status === 'ok' && outcome.profileFiles.length) result.profile = await summariseProfile(outcome.profileFiles);
@@ -183,6 +212,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
   } finally {
     if (gpuSampler) await gpuSampler.stop();
     await rm(workDir, { recursive: true, force: true });
+    untrackTempPath(workDir);
   }
   const final = run();
   await writeResultsFile(resultsPath, final);

@@ -4,6 +4,7 @@ import type { AttentionReport, StageName } from '../pipelines/types.ts';
 import { STAGES } from '../pipelines/types.ts';
 import { energyJoules, processPeakBytes, summariseGpuStage } from './gpu-memory-sampler.ts';
 import { startHostMemorySampler } from './host-memory-sampler.ts';
+import { trackChild } from './process-registry.ts';
 import { providerChildEnv } from './resolve-device.ts';
 import type { GpuMemory, HostMemoryStage, Timeline, VariantError, VariantOk, VariantSpec } from './results-schema.ts';
 import { summariseSamples } from './statistics.ts';
@@ -12,6 +13,8 @@ import type { RunPhase, WorkerJob, WorkerMessage } from './worker-protocol.ts';
 import { epochNow } from './worker-protocol.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** How often resident memory is read for maxRssBytes when the timeline's sampling is off. */
+const WATCHDOG_INTERVAL_MS = 20;
 
 /** Everything needed to run one (model, variant) in its own child process. */
 export interface VariantRunInput {
@@ -71,11 +74,16 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   if (input.mallocMmapThreshold !== null) env.MALLOC_MMAP_THRESHOLD_ = String(input.mallocMmapThreshold);
   else delete env.MALLOC_MMAP_THRESHOLD_;
   const child = fork(WORKER, [], { execArgv: ['--import', import.meta.resolve('tsx')], env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  trackChild(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = tail(stderr + chunk.toString(), 60);
   });
-  const sampler = input.sampleIntervalMs > 0 && child.pid ? startHostMemorySampler({ pid: child.pid, intervalMs: input.sampleIntervalMs }) : null;
+  // A memory limit is enforced even with sampling off: the sampler then only feeds the watchdog, and its samples
+  // stay out of the results (which say sampling was off).
+  const timelineOn = input.sampleIntervalMs > 0;
+  const watchIntervalMs = timelineOn ? input.sampleIntervalMs : input.maxRssBytes !== null ? WATCHDOG_INTERVAL_MS : 0;
+  const sampler = watchIntervalMs > 0 && child.pid ? startHostMemorySampler({ pid: child.pid, intervalMs: watchIntervalMs }) : null;
 
   const runs = new Map<string, RunRecord>();
   const record = (phase: RunPhase, run: number) => {
@@ -153,7 +161,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   const { code, signal } = await exit;
   if (watchdog) clearInterval(watchdog);
   const hostOutcome = sampler ? await sampler.stop() : null;
-  const hostSamples: HostMemorySample[] = hostOutcome ? [...hostOutcome.samples] : [];
+  const hostSamples: HostMemorySample[] = hostOutcome && timelineOn ? [...hostOutcome.samples] : [];
 
   const measured = [...Array(job.repeats).keys()].map((i) => runs.get(`measured:${i}`)).filter((r): r is RunRecord => !!r && r.stagesMs.total !== undefined);
   if (code !== 0 || reportedError || measured.length < job.repeats) {
@@ -204,7 +212,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   const gpuSamples = input.gpuSampler ? input.gpuSampler.samples() : [];
   const timeline: Timeline = {
     intervalMs: input.sampleIntervalMs,
-    achievedSamplesPerSecond: hostOutcome?.status === 'ok' ? hostOutcome.achievedSamplesPerSecond : 0,
+    achievedSamplesPerSecond: timelineOn && hostOutcome?.status === 'ok' ? hostOutcome.achievedSamplesPerSecond : 0,
     host: hostSamples.filter((s) => inRun(s.tMs + parentOrigin)).map((s) => ({ tMs: s.tMs + parentOrigin - runStart, rssBytes: s.rssBytes })),
     gpu: gpuSamples
       .filter((s) => inRun(s.tMs + parentOrigin))
@@ -241,7 +249,9 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
       const gpu = perGpu.get(uuid);
       if (gpu) gpu.processPeakBytes = bytes;
     }
-    gpuMemory = perGpu.size ? { status: 'ok', perGpu: [...perGpu.values()] } : { status: 'unavailable', reason: 'nvidia-smi gave no memory.used value during this variant (it printed nothing, exited, or reported [N/A])' };
+    gpuMemory = perGpu.size
+      ? { status: 'ok', perGpu: [...perGpu.values()] }
+      : { status: 'unavailable', reason: input.gpuSampler.unavailableReason() ?? 'nvidia-smi gave no memory.used value during this variant (it printed nothing or reported [N/A])' };
   }
 
   // Achieved rate per stage: the work of one run over the stage's median time.

@@ -10,6 +10,7 @@ import { PRESETS, getPreset } from '../pipelines/models/presets.ts';
 import type { ModelPreset, UserModelSource } from '../pipelines/models/types.ts';
 import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '../pipelines/schedulers/scheduler-config.ts';
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
+import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
 import { VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
@@ -17,19 +18,46 @@ import { HarnessError } from './harness-error.ts';
 import type { ResolvedSuite, VariantSpec } from './results-schema.ts';
 import { formatPath } from './results-file.ts';
 
+/**
+ * Bounds of every number a suite file or a flag can set, shared by both so they accept exactly the same values.
+ * The upper bounds are far past any sensible run but keep a typo from hanging one (a million threads, a timer
+ * interval Node cannot keep, a schedule longer than the run).
+ */
+export const NUMERIC_LIMITS = {
+  steps: { min: 1, max: 1000 },
+  frames: { min: 1, max: 32 },
+  seed: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  guidanceScale: { min: 0, max: 100 },
+  warmup: { min: 0, max: 100 },
+  repeats: { min: 1, max: 1000 },
+  sampleIntervalMs: { min: 0, max: 60_000 },
+  cacheInterval: { min: 1, max: 1000 },
+  cacheBranch: { min: 0, max: 1000 },
+  center: { min: 0, max: 999 },
+  power: { min: 1.0000001, max: 100 },
+  sliceFrames: { min: 1, max: 32 },
+  threads: { min: 0, max: 256 },
+  // glibc caps M_MMAP_THRESHOLD at 32 MiB on 64-bit machines and ignores larger values.
+  mallocMmapThreshold: { min: 0, max: 32 * 2 ** 20 },
+  maxRssBytes: { min: 2 ** 20, max: 2 ** 50 },
+} as const;
+
+const L = NUMERIC_LIMITS;
+const int = (limit: { min: number; max: number }) => z.number().int().min(limit.min).max(limit.max);
+
 const chunkCounts = z.union([
   z.strictObject({ batchFrames: z.number().int().min(1), spatial: z.number().int().min(1) }),
   z.string().regex(/^\d+x\d+$/, 'expected "<batch×frames chunks>x<spatial chunks>", e.g. "9x2"'),
 ]);
 
 const variantParameters = {
-  cacheInterval: z.number().int().min(1).optional(),
-  cacheBranch: z.number().int().min(0).optional(),
+  cacheInterval: int(L.cacheInterval).optional(),
+  cacheBranch: int(L.cacheBranch).optional(),
   schedule: z.enum(['uniform', 'non-uniform']).optional(),
-  center: z.number().int().min(0).optional(),
-  power: z.number().gt(1).optional(),
+  center: int(L.center).optional(),
+  power: z.number().gt(1).max(L.power.max).optional(),
   chunks: chunkCounts.optional(),
-  sliceFrames: z.number().int().min(1).optional(),
+  sliceFrames: int(L.sliceFrames).optional(),
 };
 
 /** A suite file as written by a user (YAML or JSON); everything is optional and takes the defaults below. */
@@ -38,27 +66,28 @@ export const SuiteFileSchema = z.strictObject({
   models: z.array(z.string().min(1)).min(1).optional(),
   variants: z.array(z.union([z.enum(VARIANT_NAMES), z.strictObject({ name: z.enum(VARIANT_NAMES), ...variantParameters })])).min(1).optional(),
   device: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).optional(),
-  steps: z.number().int().min(1).max(1000).optional(),
-  frames: z.number().int().min(1).max(32).optional(),
-  seed: z.number().int().optional(),
+  steps: int(L.steps).optional(),
+  frames: int(L.frames).optional(),
+  seed: int(L.seed).optional(),
   prompt: z.string().optional(),
   image: z.string().min(1).optional().describe('image-to-video models: a PNG conditioning image of the size their VAE encoder takes (default: one drawn from the seed)'),
   negativePrompt: z.string().optional(),
-  guidanceScale: z.number().min(0).optional(),
+  guidanceScale: z.number().min(L.guidanceScale.min).max(L.guidanceScale.max).optional(),
   scheduler: z.union([z.enum(['ddim', 'euler']), z.record(z.string(), z.unknown())]).optional(),
-  warmup: z.number().int().min(0).optional(),
-  repeats: z.number().int().min(1).optional(),
-  sampleIntervalMs: z.number().min(0).optional(),
+  warmup: int(L.warmup).optional(),
+  repeats: int(L.repeats).optional(),
+  // Whole milliseconds: the GPU loop (nvidia-smi -lms) takes no fractions, and the file records what was used.
+  sampleIntervalMs: int(L.sampleIntervalMs).optional(),
   profile: z.boolean().optional(),
-  maxRssBytes: z.number().int().min(1).nullable().optional(),
+  maxRssBytes: int(L.maxRssBytes).nullable().optional(),
   session: z
     .strictObject({
       cpuMemArena: z.boolean().optional(),
       memPattern: z.boolean().optional(),
       graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
-      intraOpThreads: z.number().int().min(0).optional(),
-      interOpThreads: z.number().int().min(0).optional(),
-      mallocMmapThreshold: z.number().int().min(0).nullable().optional(),
+      intraOpThreads: int(L.threads).optional(),
+      interOpThreads: int(L.threads).optional(),
+      mallocMmapThreshold: int(L.mallocMmapThreshold).nullable().optional(),
       fuseAttention: z.boolean().optional().describe('attention as one fused operator (ORT MultiHeadAttention) in built and user graphs; default true'),
     })
     .optional(),
@@ -114,7 +143,7 @@ export interface PlannedSuite {
 
 /** True when a suite's model entry names a manifest file rather than a preset. */
 export function isManifestReference(model: string): boolean {
-  return !(model in PRESETS) && (/\.(json|ya?ml)$/i.test(model) || existsSync(model));
+  return !Object.hasOwn(PRESETS, model) && (/\.(json|ya?ml)$/i.test(model) || existsSync(model));
 }
 
 /** Loads every manifest a suite's models (and overrides) name, keyed by the entry as written. */
@@ -153,8 +182,8 @@ function chunksOf(value: z.infer<typeof chunkCounts> | undefined) {
 
 /** Loads a suite by built-in name or file path, validating it with messages that name the field. */
 export async function loadSuite(nameOrPath: string): Promise<SuiteFile> {
-  const builtin = BUILTIN_SUITES[nameOrPath];
-  if (builtin) return builtin;
+  // Own keys only: "toString" or "constructor" is a file name here, not a suite inherited from Object.
+  if (Object.hasOwn(BUILTIN_SUITES, nameOrPath)) return BUILTIN_SUITES[nameOrPath]!;
   if (!existsSync(nameOrPath)) {
     throw new HarnessError('bad-suite', `suite "${nameOrPath}" is neither a built-in suite (${Object.keys(BUILTIN_SUITES).join(', ')}) nor a file`);
   }
@@ -195,6 +224,7 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     const user = userModels.get(m);
     if (user) return { kind: 'user', model: user };
     if (isManifestReference(m)) throw new HarnessError('bad-suite', `model manifest "${m}" was not loaded before planning`);
+    if (!Object.hasOwn(PRESETS, m)) throw new HarnessError('unknown-preset', `unknown preset "${m}"; accepted: ${Object.keys(PRESETS).join(', ')} (or a model manifest file)`);
     return { kind: 'preset', preset: getPreset(m) };
   });
   const user = sources.find((s) => s.kind === 'user')?.model;
@@ -245,6 +275,9 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
   );
   const seen = new Set<string>();
   for (const p of pairs) {
+    // The full-step schedule is checked here (a centre outside the run, a schedule that cannot fit), before
+    // any model is built, rather than in the child that would run it.
+    if (p.variant.cache) fullStepIndices(steps, p.variant.cache);
     if (seen.has(`${p.model}/${p.spec.name}`)) throw new HarnessError('bad-suite', `variant "${p.spec.name}" is listed twice`);
     seen.add(`${p.model}/${p.spec.name}`);
   }

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
@@ -7,19 +6,17 @@ import { hostname } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import * as si from 'systeminformation';
 import { GPU_METADATA_FIELDS, parseGpuMetadataOutput } from './nvidia-smi-parser.ts';
+import { runWithDeadline } from './run-with-deadline.ts';
 import type { Found, GpuDescription, GraphicsController, SystemInfo, SystemInfoOptions } from './types.ts';
 
 const GIB = 1024 ** 3;
 
-function run(cmd: string, args: string[], cwd?: string): Promise<{ ok: true; stdout: string } | { ok: false; reason: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, timeout: 15_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) return resolve({ ok: true, stdout });
-      const err = error as NodeJS.ErrnoException;
-      const said = (stderr || '').trim().split('\n')[0];
-      resolve({ ok: false, reason: err.code === 'ENOENT' ? `${cmd} not found` : said || err.message });
-    });
-  });
+const COMMAND_TIMEOUT_MS = 15_000;
+
+async function run(cmd: string, args: string[], cwd?: string, timeoutMs = COMMAND_TIMEOUT_MS): Promise<{ ok: true; stdout: string } | { ok: false; reason: string }> {
+  const outcome = await runWithDeadline(cmd, args, { timeoutMs, ...(cwd ? { cwd } : {}) });
+  if (outcome.status === 'ok') return { ok: true, stdout: outcome.stdout };
+  return { ok: false, reason: outcome.kind === 'missing' ? `${cmd} not found` : outcome.reason };
 }
 
 /** The full path of an executable found on PATH (or the path itself when given one), else undefined. */
@@ -66,9 +63,9 @@ export async function gitState(cwd: string): Promise<Found<{ commit: string; dir
   return { status: 'ok', commit: head.stdout.trim(), dirty: status.stdout.trim() !== '' };
 }
 
-async function nvidiaGpus(nvidiaSmi: string | undefined): Promise<Found<{ gpus: GpuDescription[] }>> {
+async function nvidiaGpus(nvidiaSmi: string | undefined, timeoutMs: number): Promise<Found<{ gpus: GpuDescription[] }>> {
   if (nvidiaSmi === undefined) return { status: 'absent', reason: 'nvidia-smi not found on PATH' };
-  const out = await run(nvidiaSmi, [`--query-gpu=${GPU_METADATA_FIELDS.join(',')}`, '--format=csv,noheader,nounits']);
+  const out = await run(nvidiaSmi, [`--query-gpu=${GPU_METADATA_FIELDS.join(',')}`, '--format=csv,noheader,nounits'], undefined, timeoutMs);
   if (!out.ok) return { status: 'absent', reason: `nvidia-smi metadata query failed: ${out.reason}` };
   const gpus = parseGpuMetadataOutput(out.stdout).flatMap((p) => (p.status === 'ok' ? [p.gpu] : []));
   return gpus.length > 0 ? { status: 'ok', gpus } : { status: 'absent', reason: `nvidia-smi listed no GPU: ${out.stdout.trim().split('\n')[0] ?? ''}` };
@@ -103,15 +100,16 @@ export async function collectSystemInfo(opts: SystemInfoOptions = {}): Promise<S
     si.cpu(),
     si.mem(),
     si.osInfo(),
-    nvidiaGpus(smiPath),
+    nvidiaGpus(smiPath, opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS),
     onnxruntimeNodeVersion(),
     gitState(opts.cwd ?? process.cwd()),
   ]);
-  // si.graphics() runs nvidia-smi synchronously when one exists; only ask when GPUs are there or wanted.
-  const wantGraphics = opts.withGpus === true || smiPath !== undefined;
+  // si.graphics() runs nvidia-smi synchronously, with no deadline that a hung driver cannot ignore: only when
+  // asked for, never on the way to a run.
+  const wantGraphics = opts.withGpus === true;
   const controllers: SystemInfo['graphicsControllers'] = wantGraphics
     ? { status: 'ok', controllers: await graphicsControllers() }
-    : { status: 'skipped', reason: 'no nvidia-smi on PATH and GPUs not asked for' };
+    : { status: 'skipped', reason: 'graphics controllers not asked for' };
   const cpuModel = [cpu.manufacturer, cpu.brand].filter(Boolean).join(' ');
   const gpuNames = gpus.status === 'ok' ? gpus.gpus.map((g) => g.name) : [];
   return {

@@ -142,6 +142,8 @@ export interface GpuSampler {
   /** Per-process device memory polled so far (empty where the driver does not report it). */
   processSamples(): readonly GpuProcessSample[];
   peakBetween(t0Ms: number, t1Ms: number): Record<string, GpuPeak>;
+  /** Why sampling stopped or never started (nvidia-smi's exit code and first stderr line, or its deadline); null while it runs. */
+  unavailableReason(): string | null;
   /** Ends nvidia-smi and the per-process poll; never rejects. */
   stop(): Promise<GpuSamplerOutcome>;
 }
@@ -219,6 +221,8 @@ export interface SystemInfoOptions {
   nvidiaSmi?: string;
   /** Directory whose git commit is recorded; the process's cwd by default. */
   cwd?: string;
+  /** Deadline of each external query (nvidia-smi, git), after which it is killed; 15 s by default. */
+  commandTimeoutMs?: number;
 }
 
 /** The machine and software a run happened on, collected once per run. */

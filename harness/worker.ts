@@ -77,6 +77,9 @@ async function runJob(job: WorkerJob): Promise<void> {
   await Promise.all(pending);
 }
 
+// Orphaned (the harness was killed outright): nobody reads what this process measures, so it stops.
+process.once('disconnect', () => process.exit(1));
+
 process.once('message', (job: WorkerJob) => {
   runJob(job)
     .then(() => process.exit(0))

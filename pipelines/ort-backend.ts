@@ -32,8 +32,11 @@ export interface SessionRequest {
   noCpuFallback?: boolean;
 }
 
-/** The one command that fetches the CUDA provider libraries, which this project's .npmrc keeps npm from downloading. */
-export const CUDA_PROVIDER_INSTALL_COMMAND = 'ONNXRUNTIME_NODE_INSTALL=1 npm rebuild onnxruntime-node';
+/**
+ * The one command that fetches the CUDA provider libraries: onnxruntime-node's own install script, run directly,
+ * since package.json's allowScripts keeps npm from running it (and from downloading them) at install time.
+ */
+export const CUDA_PROVIDER_INSTALL_COMMAND = 'ONNXRUNTIME_NODE_INSTALL=1 node node_modules/onnxruntime-node/script/install.js';
 
 /** What each GPU provider needs on the machine, for messages that name the missing piece. */
 export const PROVIDER_REQUIREMENTS: Record<'cpu' | 'cuda' | 'webgpu', string> = {

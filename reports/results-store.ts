@@ -19,7 +19,7 @@ export const MACHINE_FILE = 'machine.json';
 const StoredMachineSchema = z.strictObject({
   fingerprint: z.string().min(1),
   machine: RunContextSchema.shape.machine,
-  gpus: z.array(z.strictObject({ name: z.string(), memoryTotalBytes: z.number().int().nonnegative() })),
+  gpus: z.array(z.strictObject({ name: z.string(), memoryTotalBytes: z.number().int().nonnegative().optional() })),
   hostnames: z.array(z.string()),
 });
 
@@ -124,7 +124,7 @@ async function recordMachine(folder: string, run: RunResult): Promise<void> {
     record = {
       fingerprint: run.context.machine.fingerprint,
       machine: run.context.machine,
-      gpus: run.context.gpus.map((g) => ({ name: g.name, memoryTotalBytes: g.memoryTotalBytes })),
+      gpus: run.context.gpus.map((g) => ({ name: g.name, ...(g.memoryTotalBytes !== undefined ? { memoryTotalBytes: g.memoryTotalBytes } : {}) })),
       hostnames: [run.context.machine.hostname],
     };
   }

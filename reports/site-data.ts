@@ -75,7 +75,7 @@ function indexEntry(run: RunResult, isLatest: boolean, hasDetails: boolean): Sit
     cores: machine.cores,
     memoryBytes: machine.memoryBytes,
     os: machine.os,
-    gpus: gpus.map((g) => ({ name: g.name, driver: g.driver, memoryTotalBytes: g.memoryTotalBytes })),
+    gpus: gpus.map((g) => ({ name: g.name, driver: g.driver, ...(g.memoryTotalBytes !== undefined ? { memoryTotalBytes: g.memoryTotalBytes } : {}) })),
     node: run.context.node,
     onnxruntimeNode: run.context.onnxruntimeNode,
     variantsOk: run.variants.filter((v) => v.status === 'ok').length,

@@ -34,7 +34,8 @@ export interface SiteIndexEntry {
   cores: number;
   memoryBytes: number;
   os: string;
-  gpus: { name: string; driver: string; memoryTotalBytes: number }[];
+  /** memoryTotalBytes is absent where nvidia-smi did not report it. */
+  gpus: { name: string; driver: string; memoryTotalBytes?: number }[];
   node: string;
   onnxruntimeNode: string;
   variantsOk: number;
@@ -492,7 +493,7 @@ export interface HistorySeries {
 export interface StoredMachine {
   fingerprint: string;
   machine: RunContext['machine'];
-  gpus: { name: string; memoryTotalBytes: number }[];
+  gpus: { name: string; memoryTotalBytes?: number }[];
   /** Every host name filed under this fingerprint (identical hardware on several hosts). */
   hostnames: string[];
 }

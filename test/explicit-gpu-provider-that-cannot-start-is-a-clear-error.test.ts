@@ -31,7 +31,7 @@ describe('an explicitly requested GPU provider that cannot start', () => {
     const failure = await resolveDevice('cuda', { ortLibraryDir: emptyLibraryDir }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: 'HarnessError', code: 'provider-unavailable' });
     expect((failure as Error).message).toContain(`libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so are not in ${emptyLibraryDir}`);
-    expect((failure as Error).message).toContain('ONNXRUNTIME_NODE_INSTALL=1 npm rebuild onnxruntime-node');
+    expect((failure as Error).message).toContain('ONNXRUNTIME_NODE_INSTALL=1 node node_modules/onnxruntime-node/script/install.js');
     rmSync(emptyLibraryDir, { recursive: true, force: true });
   });
 });

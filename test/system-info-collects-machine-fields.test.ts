@@ -42,7 +42,7 @@ describe('collectSystemInfo', () => {
       [0, 'NVIDIA GeForce RTX 2070', 8192 * 1024 * 1024, '590.44.01'],
       [1, 'NVIDIA GeForce RTX 2070', 8192 * 1024 * 1024, '590.44.01'],
     ]);
-    expect(withGpus.graphicsControllers.status).toBe('ok');
+    expect(withGpus.graphicsControllers.status).toBe('skipped');
     const without = await collectSystemInfo({ cwd: repo, nvidiaSmi: `${fake.dir}/missing-nvidia-smi` });
     expect(without.gpus.status).toBe('absent');
     expect(withGpus.machine.fingerprint).not.toBe(without.machine.fingerprint);

@@ -14,6 +14,7 @@ import { buildTextEncoderGraph } from './text-encoder.ts';
 import type { ChunkCounts, ModelPreset, UnetGraphMode } from './types.ts';
 import { buildUnetGraph } from './unet.ts';
 import { buildVaeDecoderGraph } from './vae-decoder.ts';
+import { recordCacheFile, reusableCacheFile } from './cache-file-check.ts';
 
 /** Bump when a builder's output changes for the same preset: cached models are then rebuilt. */
 export const BUILDER_VERSION = 3;
@@ -92,7 +93,8 @@ export async function ensureModel(modelDir: string, preset: ModelPreset, spec: M
   const threshold = options.externalDataThresholdBytes ?? DEFAULT_EXTERNAL_BYTES;
   const key = modelKey(preset, spec) + (threshold === DEFAULT_EXTERNAL_BYTES ? '' : `-x${threshold}`);
   const path = join(modelDir, `${key}.onnx`);
-  if (existsSync(path)) return path;
+  const dataPath = `${path}.data`;
+  if ((await reusableCacheFile(path, 'onnx')) && (!existsSync(dataPath) || (await reusableCacheFile(dataPath, 'data')))) return path;
   await mkdir(modelDir, { recursive: true });
   // Counting needs no weights: sd15's UNet is measured in a second, not drawn.
   const sharedUnet = spec.component === 'unet' && componentBuilder(preset, spec, false)().weightBytes() > threshold;
@@ -101,14 +103,15 @@ export async function ensureModel(modelDir: string, preset: ModelPreset, spec: M
     : componentBuilder(preset, spec)().build(`${key}.onnx.data`);
   const suffix = `.tmp-${process.pid}-${Date.now()}`;
   if (built.externalData) {
-    const dataPath = join(modelDir, built.externalData.fileName);
-    const handle = await open(dataPath + suffix, 'w');
+    const builtDataPath = join(modelDir, built.externalData.fileName);
+    const handle = await open(builtDataPath + suffix, 'w');
     try {
       for (const chunk of built.externalData.chunks) await handle.write(chunk);
     } finally {
       await handle.close();
     }
-    await rename(dataPath + suffix, dataPath);
+    await rename(builtDataPath + suffix, builtDataPath);
+    await recordCacheFile(builtDataPath);
   }
   try {
     await writeFile(path + suffix, built.modelBytes);
@@ -117,6 +120,7 @@ export async function ensureModel(modelDir: string, preset: ModelPreset, spec: M
     await rm(path + suffix, { force: true });
     throw error;
   }
+  await recordCacheFile(path);
   return path;
 }
 
@@ -129,12 +133,13 @@ export async function ensureOptimizedModel(path: string, level: SessionSettings[
   if (level === 'disabled') return null;
   const cpuKey = createHash('sha256').update(cpus()[0]?.model ?? 'cpu').digest('hex').slice(0, 8);
   const optimized = path.replace(/\.onnx$/, `.ort-${level}-${cpuKey}.onnx`);
-  if (existsSync(optimized)) return optimized;
+  if (await reusableCacheFile(optimized, 'onnx')) return optimized;
   if (externalDataFiles(await readOnnxModel(path)).length > 0) return null;
   const temp = `${optimized}.tmp-${process.pid}-${Date.now()}.onnx`;
   try {
     await saveOptimizedModel(path, temp, level);
     await rename(temp, optimized);
+    await recordCacheFile(optimized);
   } finally {
     await rm(temp, { force: true });
   }
@@ -147,10 +152,11 @@ export async function ensureOptimizedModel(path: string, level: SessionSettings[
  */
 export async function modelWork(path: string): Promise<ModelWork> {
   const sidecar = `${path}.work.json`;
-  if (existsSync(sidecar)) return JSON.parse(await readFile(sidecar, 'utf8')) as ModelWork;
+  if (await reusableCacheFile(sidecar, 'json')) return JSON.parse(await readFile(sidecar, 'utf8')) as ModelWork;
   const work = await countModelWork(path);
   const temp = `${sidecar}.tmp-${process.pid}-${Date.now()}`;
   await writeFile(temp, JSON.stringify(work));
   await rename(temp, sidecar);
+  await recordCacheFile(sidecar);
   return work;
 }
