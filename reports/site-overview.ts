@@ -18,12 +18,23 @@ export function loadInsideTotal(run: RunResult): boolean {
   });
 }
 
-/** The parts that stack up to the median total: the stages inside total, and what total has beyond them. */
+/**
+ * The parts that stack up to the median total: the stages inside total, and what total has beyond them. They
+ * come from the measured call whose total is the median (the mean of the two middle calls for an even count), so
+ * they add up to the median total exactly; medians of each stage taken apart need not.
+ */
 export function totalParts(v: VariantOk, withLoad: boolean): SiteTimePart[] {
-  const s = v.stages;
-  const stages = (withLoad ? (['load', 'encode', 'denoise', 'decode'] as const) : (['encode', 'denoise', 'decode'] as const)).map((part) => ({ part, ms: s[part].medianMs }));
-  const sum = stages.reduce((acc, p) => acc + p.ms, 0);
-  return [...stages, { part: 'other', ms: Math.max(0, s.total.medianMs - sum) }];
+  const names = withLoad ? (['load', 'encode', 'denoise', 'decode'] as const) : (['encode', 'denoise', 'decode'] as const);
+  const calls = [...v.runs].sort((a, b) => a.stagesMs.total - b.stagesMs.total);
+  const middle = calls.length % 2 ? [calls[(calls.length - 1) / 2]!] : calls.slice(calls.length / 2 - 1, calls.length / 2 + 1);
+  if (middle.length === 0) {
+    const stages = names.map((part) => ({ part, ms: v.stages[part].medianMs }));
+    return [...stages, { part: 'other', ms: Math.max(0, v.stages.total.medianMs - stages.reduce((acc, p) => acc + p.ms, 0)) }];
+  }
+  const mean = (of: (call: (typeof calls)[number]) => number) => middle.reduce((acc, c) => acc + of(c), 0) / middle.length;
+  const stages = names.map((part) => ({ part, ms: mean((c) => c.stagesMs[part]) }));
+  const total = mean((c) => c.stagesMs.total);
+  return [...stages, { part: 'other', ms: Math.max(0, total - stages.reduce((acc, p) => acc + p.ms, 0)) }];
 }
 
 /** Marks the points no other point beats on both time and memory (at least as good on both, better on one). */
