@@ -15,6 +15,8 @@ export interface ChartDatasetSpec {
   dashed?: boolean;
   /** Names of the points (scatter), shown in tooltips. */
   pointLabels?: string[];
+  /** Short names written next to the points on the canvas (a scatter's variants). */
+  pointNames?: string[];
   /** The variant a dataset belongs to, for the page's variant filter. */
   variant?: string;
   /** 'threshold' datasets show only when the variant filter picks their variant. */

@@ -28,26 +28,29 @@ export function thresholdLevel(s: SiteHistorySeries): number | null {
  * The series of one model and metric, one line per variant with its min–max band, regressions found by the
  * detector marked, and (shown when the variant filter picks one variant) the suite's threshold band.
  */
-export function historyChart(g: SiteHistoryGroup, model: string, metric: SiteHistoryMetric): ChartSpec {
+export function historyChart(g: SiteHistoryGroup, model: string, metric: SiteHistoryMetric, variantOrder: readonly string[] = []): ChartSpec {
   const { title, unit } = METRIC_TITLES[metric];
   const series = g.series.filter((s) => s.model === model && s.metric === metric);
   const datasets: ChartSpec['datasets'] = [];
+  // A variant keeps its colour and marker on every chart of the page, whichever variants a chart lacks.
+  const slot = (variant: string, fallback: number) => (variantOrder.includes(variant) ? variantOrder.indexOf(variant) : variantOrder.length + fallback);
+  const colourOf = (s: SiteHistorySeries, i: number) => colour(slot(s.variant, i));
   series.forEach((s, i) => {
-    datasets.push({ label: s.variant, variant: s.variant, data: s.values.map((v) => displayValue(metric, v)), colour: colour(i), draw: 'line', pointStyle: pointStyle(i) });
+    datasets.push({ label: s.variant, variant: s.variant, data: s.values.map((v) => displayValue(metric, v)), colour: colourOf(s, i), draw: 'line', pointStyle: pointStyle(slot(s.variant, i)) });
   });
   series.forEach((s, i) => {
     if (s.spread) {
       datasets.push(
-        { label: `${s.variant}: max of the runs`, variant: s.variant, data: s.spread.map((x) => displayValue(metric, x?.high ?? null)), colour: colour(i), draw: 'line', pointRadius: 0, fillToNext: true, hideInLegend: true },
-        { label: `${s.variant}: min of the runs`, variant: s.variant, data: s.spread.map((x) => displayValue(metric, x?.low ?? null)), colour: colour(i), draw: 'line', pointRadius: 0, hideInLegend: true },
+        { label: `${s.variant}: max of the runs`, variant: s.variant, data: s.spread.map((x) => displayValue(metric, x?.high ?? null)), colour: colourOf(s, i), draw: 'line', pointRadius: 0, fillToNext: true, hideInLegend: true },
+        { label: `${s.variant}: min of the runs`, variant: s.variant, data: s.spread.map((x) => displayValue(metric, x?.low ?? null)), colour: colourOf(s, i), draw: 'line', pointRadius: 0, hideInLegend: true },
       );
     }
     const level = thresholdLevel(s);
     if (s.thresholdPct !== null && level !== null) {
       const pct = s.thresholdPct / 100;
       datasets.push(
-        { label: `${s.variant}: threshold +${s.thresholdPct}%`, variant: s.variant, role: 'threshold', data: s.values.map(() => displayValue(metric, level * (1 + pct))), colour: colour(i), draw: 'line', pointRadius: 0, dashed: true, fillToNext: true, hideInLegend: true },
-        { label: `${s.variant}: threshold −${s.thresholdPct}%`, variant: s.variant, role: 'threshold', data: s.values.map(() => displayValue(metric, level * (1 - pct))), colour: colour(i), draw: 'line', pointRadius: 0, dashed: true, hideInLegend: true },
+        { label: `${s.variant}: threshold +${s.thresholdPct}%`, variant: s.variant, role: 'threshold', data: s.values.map(() => displayValue(metric, level * (1 + pct))), colour: colourOf(s, i), draw: 'line', pointRadius: 0, dashed: true, fillToNext: true, hideInLegend: true },
+        { label: `${s.variant}: threshold −${s.thresholdPct}%`, variant: s.variant, role: 'threshold', data: s.values.map(() => displayValue(metric, level * (1 - pct))), colour: colourOf(s, i), draw: 'line', pointRadius: 0, dashed: true, hideInLegend: true },
       );
     }
     const regressions = new Set(s.stepChanges.filter((c) => c.direction === 'regression').map((c) => c.index));

@@ -91,6 +91,7 @@ export function tradeoffChart(m: Model, memory: 'gpu' | 'host'): ChartSpec {
       draw: 'points',
       pointStyle: 'circle',
       pointRadius: 7,
+      pointNames: members.map((p) => p.variant),
       pointLabels: members.map((p) => `${p.variant}${p.pareto ? ' (Pareto)' : ''}: ${fmtMs(p.totalMedianMs)} ms, ${fmtMiB(p.peakBytes)} MiB, PSNR ${fmtPsnr(p.fidelity)}`),
     });
   }

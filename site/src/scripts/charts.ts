@@ -31,6 +31,30 @@ const bandsPlugin: Plugin<'bar' | 'line'> = {
   },
 };
 
+/** Writes each point's name beside it, so a scatter reads without hovering. */
+const pointNamesPlugin: Plugin<'bar' | 'line'> = {
+  id: 'lightbenchPointNames',
+  afterDatasetsDraw(chart) {
+    const { ctx } = chart;
+    ctx.save();
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.fillStyle = themeColours().text;
+    ctx.textBaseline = 'middle';
+    chart.data.datasets.forEach((d, i) => {
+      const names = (d as { pointNames?: string[] }).pointNames;
+      if (!names || !chart.isDatasetVisible(i)) return;
+      chart.getDatasetMeta(i).data.forEach((point, k) => {
+        const name = names[k];
+        if (!name) return;
+        const right = point.x + 10 + ctx.measureText(name).width > chart.chartArea.right;
+        ctx.textAlign = right ? 'right' : 'left';
+        ctx.fillText(name, right ? point.x - 10 : point.x + 10, point.y - 10);
+      });
+    });
+    ctx.restore();
+  },
+};
+
 const drawnPlugin: Plugin<'bar' | 'line'> = {
   id: 'lightbenchDrawn',
   afterRender(chart) {
@@ -48,7 +72,7 @@ function dataset(spec: ChartSpec, d: ChartSpec['datasets'][number]): ChartDatase
   // Dense time series read as lines; a handful of runs over commits reads better with each point shown, and a
   // series of one run is a point, never an empty chart.
   const pointRadius = d.pointRadius ?? (spec.labels === undefined ? 0 : (spec.labels.length <= 1 ? 6 : 4));
-  const common = { label: d.label, data: d.data as never, backgroundColor: d.colour, borderColor: d.colour, hideInLegend: d.hideInLegend === true, role: d.role, variant: d.variant, pointLabels: d.pointLabels };
+  const common = { label: d.label, data: d.data as never, backgroundColor: d.colour, borderColor: d.colour, hideInLegend: d.hideInLegend === true, role: d.role, variant: d.variant, pointLabels: d.pointLabels, pointNames: d.pointNames };
   if (draw === 'bar') return { ...common, type: 'bar', ...(d.stack ? { stack: d.stack } : {}) } as ChartDataset<'bar'>;
   if (draw === 'points') {
     return { ...common, type: 'line', showLine: false, pointStyle: d.pointStyle ?? 'triangle', pointRadius: d.pointRadius ?? 6, pointHoverRadius: (d.pointRadius ?? 6) + 2 } as ChartDataset<'line'>;
@@ -146,7 +170,7 @@ export function chartConfig(spec: ChartSpec): ChartConfiguration<'bar' | 'line'>
         lightbenchBands: bands,
       } as never,
     },
-    plugins: [bandsPlugin, drawnPlugin],
+    plugins: [bandsPlugin, pointNamesPlugin, drawnPlugin],
   };
 }
 
