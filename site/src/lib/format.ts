@@ -55,10 +55,10 @@ export function fmtDate(iso: string): string {
 }
 
 /**
- * Okabe & Ito's colour-blind-safe palette (yellow left out: too pale on white), darkened where needed so
- * lines and markers keep 3:1 against both the light and the dark background.
+ * Okabe & Ito's colour-blind-safe palette (yellow and black left out: too pale on white, invisible in dark
+ * mode), then grey and Tol's wine; markers differ by shape as well.
  */
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#56B4E9', '#E69F00', '#7f7f7f', '#000000'];
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#56B4E9', '#E69F00', '#7f7f7f', '#882255'];
 /** Marker shapes paired with the palette, so series differ by shape as well as colour. */
 export const POINT_STYLES = ['circle', 'triangle', 'rect', 'rectRot', 'star', 'crossRot', 'cross', 'line'] as const;
 export const STAGE_COLOURS: Record<string, string> = {

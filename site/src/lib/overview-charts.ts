@@ -59,7 +59,7 @@ export function peakMemoryChart(m: Model, hasGpu: boolean): ChartSpec {
 
 /** Fidelity classes of the scatter, best first: the colour says how far a variant's frames are from the baseline's. */
 export const FIDELITY_CLASSES = [
-  { key: 'baseline', label: 'baseline (reference)', colour: '#000000', test: (psnr: number | null, isBaseline: boolean) => isBaseline },
+  { key: 'baseline', label: 'baseline (reference)', colour: '#882255', test: (psnr: number | null, isBaseline: boolean) => isBaseline },
   { key: 'exact', label: 'identical or PSNR ≥ 60 dB', colour: '#009E73', test: (psnr: number | null) => psnr !== null && psnr >= 60 },
   { key: 'close', label: 'PSNR 35–60 dB', colour: '#0072B2', test: (psnr: number | null) => psnr !== null && psnr >= 35 && psnr < 60 },
   { key: 'far', label: 'PSNR below 35 dB', colour: '#D55E00', test: (psnr: number | null) => psnr !== null && psnr < 35 },

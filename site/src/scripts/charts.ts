@@ -48,7 +48,8 @@ const pointNamesPlugin: Plugin<'bar' | 'line'> = {
         if (!name) return;
         const right = point.x + 10 + ctx.measureText(name).width > chart.chartArea.right;
         ctx.textAlign = right ? 'right' : 'left';
-        ctx.fillText(name, right ? point.x - 10 : point.x + 10, point.y - 10);
+        // Alternate above and below, so the names of two close points do not print over each other.
+        ctx.fillText(name, right ? point.x - 10 : point.x + 10, point.y + (k % 2 ? 12 : -10));
       });
     });
     ctx.restore();
@@ -133,7 +134,18 @@ export function chartConfig(spec: ChartSpec): ChartConfiguration<'bar' | 'line'>
           beginAtZero: !spec.yLog,
           stacked: spec.stacked === true,
           title: { display: true, text: spec.yTitle, color: theme.text },
-          ticks: spec.yLog ? { ...axis, callback: (v: string | number) => `${Number(v)}×` } : axis,
+          // A log axis labels 1, 2 and 5 of each decade only; chart.js would label every integer multiple.
+          ticks: spec.yLog
+            ? {
+                ...axis,
+                autoSkip: false,
+                callback: (v: string | number) => {
+                  const x = Number(v);
+                  const mantissa = Number((x / 10 ** Math.floor(Math.log10(x))).toPrecision(3));
+                  return [1, 2, 5].includes(mantissa) ? `${Number(x.toPrecision(3))}×` : '';
+                },
+              }
+            : axis,
           grid: { color: theme.grid },
         },
       } as never,
