@@ -15,6 +15,14 @@ export function displayValue(metric: SiteHistoryMetric, value: number | null): n
   return METRIC_TITLES[metric].unit === 'MiB' ? toMiB(value) : value;
 }
 
+/** Every value of a short series; a long one as its first, last, lowest and highest, which the table lists in full. */
+function valuesInWords(values: (number | null)[]): string {
+  if (values.length <= 12) return values.map(fmtNumber).join(' → ');
+  const known = values.filter((v): v is number => v !== null);
+  if (known.length === 0) return 'no values';
+  return `${fmtNumber(known[0])} first, ${fmtNumber(known.at(-1))} last, ${fmtNumber(Math.min(...known))} lowest, ${fmtNumber(Math.max(...known))} highest over ${values.length} runs`;
+}
+
 /** The level a threshold band is drawn around: the median of the values since the series' last step change. */
 export function thresholdLevel(s: SiteHistorySeries): number | null {
   const from = s.stepChanges.reduce((last, c) => Math.max(last, c.index), 0);
@@ -79,7 +87,7 @@ export function historyChart(g: SiteHistoryGroup, model: string, metric: SiteHis
     description:
       `Lines of ${title} per variant over ${g.points.length} runs${hasSpread ? ', each with a shaded band from the fastest to the slowest measured run' : ''}` +
       `${hasThreshold ? "; picking one variant shows the suite's threshold band around its current level" : ''}. ` +
-      series.map((s) => `${s.variant}: ${s.values.map((v) => fmtNumber(displayValue(metric, v))).join(' → ')} ${unit}${s.stepChanges.length ? ` (step change at ${s.stepChanges.map((c) => g.points[c.index]!.label).join(', ')})` : ''}`).join('; ') +
+      series.map((s) => `${s.variant}: ${valuesInWords(s.values.map((v) => displayValue(metric, v)))} ${unit}${s.stepChanges.length ? ` (step change at ${s.stepChanges.map((c) => g.points[c.index]!.label).join(', ')})` : ''}`).join('; ') +
       '.',
   };
 }

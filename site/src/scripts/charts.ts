@@ -120,11 +120,11 @@ export function chartConfig(spec: ChartSpec): ChartConfiguration<'bar' | 'line'>
             : {
                 ...axis,
                 maxRotation: 50,
-                // `commit · date` labels break into lines; a phone shows the commit alone, so the plot keeps its height.
+                // `commit · date` labels break into lines; a phone drops the year, so the plot keeps its height.
                 callback(this: { getLabelForValue(v: number): string }, value: string | number) {
                   const label = String(this.getLabelForValue(Number(value)));
                   const parts = label.split(' · ');
-                  return narrow ? parts[0]! : parts;
+                  return narrow && parts.length > 1 ? [parts[0]!, parts[1]!.slice(5)] : parts;
                 },
               },
           grid: { color: theme.grid },
