@@ -31,6 +31,8 @@ export interface BuildReportOptions {
   /** Marks step changes in history; default: the change-point detection of `lightbench history`; null: none. */
   detectStepChanges?: SiteStepChangeDetector | null;
   stepChangeSource?: string;
+  /** Web address of the measured repository; commit hashes on the pages link to `<url>/commit/<sha>`. */
+  repositoryUrl?: string;
   /** Astro's own build log; default 'warn'. */
   astroLogLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -63,12 +65,14 @@ async function buildReportNow(options: BuildReportOptions): Promise<BuildReportR
   const outDir = resolve(options.outDir);
   const base = normaliseBasePath(options.base ?? '/');
   await assertReplaceableOutDir(outDir, resultsDir);
+  const repositoryUrl = checkRepositoryUrl(options.repositoryUrl);
   const { runs, errors } = await readResultsDir(resultsDir);
   if (errors.length > 0) {
     const detail = errors.map((e) => e.error.message).join('\n');
     throw new HarnessError('results-invalid', `${errors.length} results ${errors.length === 1 ? 'file breaks' : 'files break'} the results schema; no report was built:\n${detail}`);
   }
   const { data, assets } = buildSiteData(runs, {
+    repositoryUrl,
     detailRuns: options.detailRuns ?? DEFAULT_DETAIL_RUNS,
     ...(options.detectStepChanges === undefined
       ? { detectStepChanges: detectSiteStepChanges, stepChangeSource: 'change-point detection (as in lightbench history)' }
@@ -151,6 +155,21 @@ async function swapInto(staging: string, outDir: string): Promise<void> {
   }
 }
 
+/** An http(s) address, or null when none was given; anything else is refused, as it would become a link on every page. */
+function checkRepositoryUrl(url: string | undefined): string | null {
+  if (url === undefined || url === '') return null;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+    throw new HarnessError('bad-arguments', `--repo-url ${JSON.stringify(url)} is not an http(s) address; give the repository's web address, e.g. https://github.com/owner/name`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
 function restoreEnv(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];
   else process.env[name] = value;
@@ -191,6 +210,7 @@ export const REPORT_OPTIONS: OptionSpecs = {
   results: { type: 'string', help: 'folder of results files', default: 'results' },
   out: { type: 'string', help: `folder the site is written to (replaced once the new site is built; default ${DEFAULT_OUT_DIR})`, default: DEFAULT_OUT_DIR },
   base: { type: 'string', help: 'sub-path the site will be served from, e.g. /bench/', default: '/' },
+  'repo-url': { type: 'string', help: 'web address of the measured repository; commits link to <url>/commit/<sha> (default: $LIGHTBENCH_REPO_URL)' },
   'detail-runs': { type: 'string', help: `detail pages for this many of the newest runs (default ${DEFAULT_DETAIL_RUNS})` },
   serve: { type: 'boolean', help: 'after building, serve the site on 127.0.0.1 until interrupted' },
   port: { type: 'string', help: 'port for --serve (default 4321; 0 picks a free one)' },
@@ -210,6 +230,7 @@ export async function main(argv: string[]): Promise<number> {
     resultsDir: options.results as string,
     outDir: options.out as string,
     base: options.base as string,
+    ...((options['repo-url'] ?? process.env.LIGHTBENCH_REPO_URL) ? { repositoryUrl: (options['repo-url'] ?? process.env.LIGHTBENCH_REPO_URL) as string } : {}),
     ...(detailRuns === undefined ? {} : { detailRuns }),
   });
   for (const warning of result.warnings) process.stderr.write(`lightbench report: warning: ${warning}\n`);

@@ -2,6 +2,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
 import { trackTempPath, untrackTempPath } from './process-registry.ts';
+import { heatmapPosition, heatmapRgb } from '../reports/heatmap-scale.ts';
 
 /** Frames [frames, 3, H, W] in [0, 1], as the pipelines return them. */
 export interface FrameStack {
@@ -42,28 +43,21 @@ export function contactSheetPng(frames: FrameStack, columns = Math.min(8, frames
 }
 
 /**
- * Heat map of |frames − reference| for one frame, max over channels, scaled so the largest difference
- * of that frame is bright (black: identical; the scale is in the results' fidelity figures).
+ * Heat map of |frames − reference| for one frame, max over channels, on the shared log scale of
+ * reports/heatmap-scale.ts, so heat maps of different variants and runs compare by colour.
  */
 export function differenceHeatmapPng(frames: FrameStack, reference: FrameStack, index: number): PNG {
   const [, , height, width] = frames.shape;
   const plane = height * width;
   const base = index * 3 * plane;
-  const diff = new Float32Array(plane);
-  let max = 0;
+  const png = new PNG({ width, height });
   for (let p = 0; p < plane; p++) {
     let d = 0;
     for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(frames.data[base + c * plane + p]! - reference.data[base + c * plane + p]!));
-    diff[p] = d;
-    if (d > max) max = d;
-  }
-  const png = new PNG({ width, height });
-  for (let p = 0; p < plane; p++) {
-    const t = max > 0 ? diff[p]! / max : 0;
-    // black → red → yellow → white
-    png.data[p * 4] = toByte(Math.min(1, t * 3));
-    png.data[p * 4 + 1] = toByte(Math.min(1, Math.max(0, t * 3 - 1)));
-    png.data[p * 4 + 2] = toByte(Math.max(0, t * 3 - 2));
+    const [r, g, b] = heatmapRgb(heatmapPosition(d));
+    png.data[p * 4] = r;
+    png.data[p * 4 + 1] = g;
+    png.data[p * 4 + 2] = b;
     png.data[p * 4 + 3] = 255;
   }
   return png;

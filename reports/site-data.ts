@@ -5,10 +5,11 @@ import type { SiteAssetCopy, SiteData, SiteDetailLink, SiteIndexEntry, SiteStepC
 import { siteAblation } from './site-ablation.ts';
 import { siteDetails } from './site-detail.ts';
 import { siteHardware } from './site-hardware.ts';
-import { siteHistory } from './site-history.ts';
+import { HEATMAP_SCALE, HEATMAP_STOPS } from './heatmap-scale.ts';
+import { siteHistory, siteRegressions } from './site-history.ts';
 import { siteOverview } from './site-overview.ts';
 import { PreviewAssets } from './site-previews.ts';
-import { detailPagePath } from './site-slug.ts';
+import { detailPagePath, runResultsPath } from './site-slug.ts';
 import { runRef, sortRunsByStart } from './site-variant-figures.ts';
 
 /** Options of `buildSiteData`. */
@@ -25,6 +26,8 @@ export interface SiteDataOptions {
   fileExists?: (path: string) => boolean;
   /** Clock for `generatedAt`. */
   now?: () => Date;
+  /** Web address of the measured repository; commits link to `<url>/commit/<sha>`. */
+  repositoryUrl?: string | null;
 }
 
 export const DEFAULT_DETAIL_RUNS = 20;
@@ -45,21 +48,27 @@ export function buildSiteData(runs: readonly LoadedRun[], options: SiteDataOptio
   const details = newestFirst.filter((r) => withDetails.has(r.run.runId)).flatMap((r) => siteDetails(r, previews, timelinePoints));
   const index = newestFirst.map((loaded): SiteIndexEntry => indexEntry(loaded.run, loaded === latest, withDetails.has(loaded.run.runId)));
   const detector = options.detectStepChanges ?? null;
+  const history = siteHistory(sorted, detector);
   const data: SiteData = {
-    siteDataVersion: 1,
+    siteDataVersion: 2,
     generatedAt: (options.now?.() ?? new Date()).toISOString(),
     runCount: sorted.length,
+    repositoryUrl: options.repositoryUrl ? options.repositoryUrl.replace(/\/+$/, '') : null,
+    heatmapScale: { ...HEATMAP_SCALE, stops: HEATMAP_STOPS.map((s) => ({ at: s.at, rgb: s.rgb })) },
     limits: { detailRuns, timelinePoints },
     index,
-    overview: latest ? siteOverview(latest.run, detailPath(latest.run)) : null,
+    latestRunId: latest?.run.runId ?? null,
+    runs: newestFirst.map(({ run }) => ({ overview: siteOverview(run, detailPath(run)), ablation: siteAblation(run) })),
     details,
-    ablation: latest ? siteAblation(latest.run) : null,
     hardware: siteHardware(sorted),
-    history: siteHistory(sorted, detector),
+    history,
+    regressions: siteRegressions(history),
     stepChangeSource: detector ? (options.stepChangeSource ?? 'custom detector') : 'none',
     warnings: previews.warnings,
   };
-  return { data, assets: [...previews.copies.values()] };
+  // Every page links the results file it was built from, so the figures can be checked against the source.
+  const results = sorted.map(({ file, run }) => ({ from: file, to: runResultsPath(run.runId) }));
+  return { data, assets: [...previews.copies.values(), ...results] };
 }
 
 function indexEntry(run: RunResult, isLatest: boolean, hasDetails: boolean): SiteIndexEntry {
@@ -80,6 +89,8 @@ function indexEntry(run: RunResult, isLatest: boolean, hasDetails: boolean): Sit
     onnxruntimeNode: run.context.onnxruntimeNode,
     variantsOk: run.variants.filter((v) => v.status === 'ok').length,
     variantsError: run.variants.filter((v) => v.status === 'error').length,
+    models: [...run.suite.models],
+    variants: run.suite.variants.map((v) => v.name),
     isLatest,
     details,
   };

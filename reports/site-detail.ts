@@ -21,6 +21,9 @@ export function siteDetails(loaded: LoadedRun, previews: PreviewAssets, timeline
       variant: v.variant.name,
       kind: v.variant.kind,
       switches: switchesText(v.variant),
+      siblings: run.variants
+        .filter((o) => o.model === v.model && o !== v)
+        .map((o) => ({ model: o.model, variant: o.variant.name, status: o.status, path: detailPagePath(run.runId, o.model, o.variant.name) })),
     };
     if (v.status === 'error') return { ...common, ...errorPart(v) };
     return {

@@ -1,5 +1,6 @@
 import type { LoadedRun } from '../harness/results-file.ts';
 import type { SiteHardwareGroup } from './types.ts';
+import { runResultsPath } from './site-slug.ts';
 import { machineLabel, peakGpuBytes, peakHostBytes, resultsByPair, sortRunsByStart } from './site-variant-figures.ts';
 
 /**
@@ -27,16 +28,25 @@ export function siteHardware(runs: readonly LoadedRun[]): SiteHardwareGroup[] {
       runId: run.runId,
       startedAt: run.startedAt,
       commit: run.context.git?.commit ?? null,
+      dirty: run.context.git?.dirty ?? false,
+      resultsPath: runResultsPath(run.runId),
     }));
+    const caveats: string[] = [];
+    const commits = new Set(machines.map((m) => m.commit ?? 'unknown'));
+    if (commits.size > 1) caveats.push(`The machines ran different commits (${[...commits].map((c) => c.slice(0, 7)).join(', ')}): differences include code changes, not only hardware.`);
+    else if (machines.some((m) => m.commit === null)) caveats.push('At least one run records no git commit: whether the machines ran the same code is unknown.');
+    const dirty = machines.filter((m) => m.dirty).map((m) => m.label);
+    if (dirty.length > 0) caveats.push(`Uncommitted changes were present on ${dirty.join(', ')}: that run measured code no commit holds.`);
     const rows = resultsByPair(chosen).map(({ model, variant, results }) => {
       return {
         model,
         variant,
+        status: chosen.map(({ run }, i) => (results[i] ? 'ok' : run.variants.some((v) => v.model === model && v.variant.name === variant) ? 'error' : 'absent') as 'ok' | 'error' | 'absent'),
         totalMedianMs: results.map((v) => v?.stages.total.medianMs ?? null),
         peakHostBytes: results.map((v) => (v ? peakHostBytes(v) : null)),
         peakGpuBytes: results.map((v) => (v ? peakGpuBytes(v) : null)),
       };
     });
-    return { suiteName, machines, rows };
+    return { suiteName, machines, caveats, rows };
   });
 }

@@ -18,3 +18,18 @@ export function slugSegment(name: string): string {
 export function detailPagePath(runId: string, model: string, variant: string): string {
   return `runs/${slugSegment(runId)}/${slugSegment(model)}/${slugSegment(variant)}/`;
 }
+
+/** Site-relative path of the overview page of one run. */
+export function runOverviewPath(runId: string): string {
+  return `runs/${slugSegment(runId)}/`;
+}
+
+/** Site-relative path of the ablation page of one run. */
+export function runAblationPath(runId: string): string {
+  return `runs/${slugSegment(runId)}/ablation/`;
+}
+
+/** Site-relative path of the published copy of one run's results file. */
+export function runResultsPath(runId: string): string {
+  return `results/${slugSegment(runId)}.json`;
+}

@@ -1,5 +1,6 @@
 import type { LoadedRun } from '../harness/results-file.ts';
 import type { Fidelity, RunResult, VariantOk, VariantSpec } from '../harness/results-schema.ts';
+import { runAblationPath, runOverviewPath, runResultsPath } from './site-slug.ts';
 import type { SiteFidelity, SiteRunRef } from './types.ts';
 
 /** Runs oldest first by `startedAt`, ties broken by runId so the order never depends on file names. */
@@ -28,6 +29,9 @@ export function runRef(run: RunResult): SiteRunRef {
     machineFingerprint: run.context.machine.fingerprint,
     machineLabel: machineLabel(run),
     executionProvider: run.context.executionProvider,
+    overviewPath: runOverviewPath(run.runId),
+    ablationPath: runAblationPath(run.runId),
+    resultsPath: runResultsPath(run.runId),
   };
 }
 

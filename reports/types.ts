@@ -14,6 +14,12 @@ export interface SiteRunRef {
   /** GPU name (or CPU model when there is no GPU) and host name. */
   machineLabel: string;
   executionProvider: string;
+  /** Site-relative path of this run's overview page, e.g. `runs/<runId>/`. */
+  overviewPath: string;
+  /** Site-relative path of this run's ablation page. */
+  ablationPath: string;
+  /** Site-relative path of the copy of the results file the pages of this run were built from. */
+  resultsPath: string;
 }
 
 /** Link to one run-detail page. */
@@ -40,6 +46,8 @@ export interface SiteIndexEntry {
   onnxruntimeNode: string;
   variantsOk: number;
   variantsError: number;
+  models: string[];
+  variants: string[];
   isLatest: boolean;
   /** Empty for runs older than the latest `detailRuns`. */
   details: SiteDetailLink[];
@@ -53,7 +61,13 @@ export interface SiteFidelity {
   maxAbsError: number;
 }
 
-/** One variant of one model in the overview of the latest run. */
+/** A part of a variant's median total time, as the overview stacks it; `other` is total minus the stages. */
+export interface SiteTimePart {
+  part: 'load' | 'encode' | 'denoise' | 'decode' | 'other';
+  ms: number;
+}
+
+/** One variant of one model in the overview of a run. */
 export type SiteOverviewRow =
   | {
       status: 'ok';
@@ -61,6 +75,8 @@ export type SiteOverviewRow =
       kind: string;
       detailPath: string | null;
       stagesMedianMs: Record<SiteStageName, number>;
+      /** Parts that add up to the median total: load is one of them when the run timed it inside total. */
+      totalParts: SiteTimePart[];
       totalCi95Ms: [number, number];
       repeats: number;
       peakHostBytes: number;
@@ -89,9 +105,22 @@ export type SiteOverviewRow =
       lastStage: string | null;
     };
 
-/** The overview page: every model × variant of the latest run. */
+/** A variant as a point of the latency vs peak-memory scatter; `pareto` when no other variant is as fast and as lean. */
+export interface SiteTradeoffPoint {
+  variant: string;
+  totalMedianMs: number;
+  peakBytes: number;
+  fidelity: SiteFidelity | null;
+  pareto: boolean;
+}
+
+/** The overview page: every model × variant of one run. */
 export interface SiteOverview {
   run: SiteRunRef;
+  /** True when `total` includes session creation (`load`), as the harness times it. */
+  loadInsideTotal: boolean;
+  /** Which memory the scatter uses: GPU where measured, else host. */
+  tradeoffMemory: 'gpu' | 'host';
   prompt: string;
   negativePrompt: string;
   device: string;
@@ -104,7 +133,7 @@ export interface SiteOverview {
   modelSources: { model: string; manifest: string }[];
   image: string | null;
   hasGpuMemory: boolean;
-  models: { model: string; baselineVariant: string | null; rows: SiteOverviewRow[] }[];
+  models: { model: string; baselineVariant: string | null; rows: SiteOverviewRow[]; tradeoff: SiteTradeoffPoint[] }[];
 }
 
 /** A sampled timeline reduced for drawing: points are `[tMs, MiB]`. */
@@ -170,6 +199,8 @@ export type SiteVariantDetail = {
   kind: string;
   /** The variant's switches as `key=value` text. */
   switches: string[];
+  /** The other variants of the same model in the same run. */
+  siblings: SiteDetailLink[];
 } & (
   | {
       status: 'ok';
@@ -202,20 +233,23 @@ export interface SiteAblationRow {
   status: 'ok' | 'error';
   switches: { cache: boolean; swap: boolean; chunk: boolean; slice: boolean };
   totalMedianMs: number | null;
+  totalCi95Ms: [number, number] | null;
   speedup: number | null;
   peakHostBytes: number | null;
   peakGpuBytes: number | null;
   cacheBytes: number | null;
   fidelity: SiteFidelity | null;
   errorMessage: string | null;
-  /** Columns in which this row is the best of the table (ties are all marked). */
+  /** Columns in which this row beats every other row by more than noise (see SiteAblation.bestRule). */
   best: ('time' | 'speedup' | 'host' | 'gpu' | 'psnr' | 'ssim')[];
 }
 
-/** The ablation page: the latest run, one table per model. */
+/** The ablation page of one run, one table per model. */
 export interface SiteAblation {
   run: SiteRunRef;
   hasGpuMemory: boolean;
+  /** How far a value must lead before it is marked best, in words. */
+  bestRule: string;
   models: { model: string; rows: SiteAblationRow[] }[];
 }
 
@@ -229,15 +263,21 @@ export interface SiteHardwareMachine {
   runId: string;
   startedAt: string;
   commit: string | null;
+  dirty: boolean;
+  resultsPath: string;
 }
 
 /** Runs of one suite on several machines; `values[i]` belongs to `machines[i]`, null where that machine has no ok result. */
 export interface SiteHardwareGroup {
   suiteName: string;
   machines: SiteHardwareMachine[];
+  /** Why the machines' figures may differ for reasons other than hardware (other commits, uncommitted changes); empty when none. */
+  caveats: string[];
   rows: {
     model: string;
     variant: string;
+    /** Per machine: measured, failed, or not in that machine's run. */
+    status: ('ok' | 'error' | 'absent')[];
     totalMedianMs: (number | null)[];
     peakHostBytes: (number | null)[];
     peakGpuBytes: (number | null)[];
@@ -256,29 +296,76 @@ export interface SiteStepChange {
   direction: 'regression' | 'improvement';
 }
 
+/** One series of a history group: a metric of one (model, variant) over the group's runs. */
+export interface SiteHistorySeries {
+  model: string;
+  variant: string;
+  metric: SiteHistoryMetric;
+  values: (number | null)[];
+  /** Min and max of the measured runs behind each value (times only; null for peaks, which are one figure). */
+  spread: ({ low: number; high: number } | null)[] | null;
+  stepChanges: SiteStepChange[];
+  /** The suite's own threshold for this metric and variant, in percent; null where the suite sets none. */
+  thresholdPct: number | null;
+}
+
 /** Runs of one suite on one machine over time; `values[i]` belongs to `points[i]`. */
 export interface SiteHistoryGroup {
   suiteName: string;
   machineFingerprint: string;
   machineLabel: string;
-  points: { runId: string; startedAt: string; commit: string | null; dirty: boolean }[];
-  series: { model: string; variant: string; metric: SiteHistoryMetric; values: (number | null)[]; stepChanges: SiteStepChange[] }[];
+  device: string;
+  /** `label` is unique within the group: commit, date and time (and a counter if two runs share them). */
+  points: { runId: string; startedAt: string; commit: string | null; dirty: boolean; label: string; overviewPath: string }[];
+  series: SiteHistorySeries[];
+}
+
+/** A step change found in a history series, as the regressions page lists it. */
+export interface SiteRegression {
+  suiteName: string;
+  machineLabel: string;
+  model: string;
+  variant: string;
+  metric: SiteHistoryMetric;
+  direction: 'regression' | 'improvement';
+  beforeValue: number;
+  afterValue: number;
+  /** (after − before) ÷ before, in percent. */
+  changePct: number;
+  /** The last run before the change and the first after it. */
+  before: { runId: string; commit: string | null; dirty: boolean; overviewPath: string };
+  after: { runId: string; commit: string | null; dirty: boolean; overviewPath: string };
+}
+
+/** The fixed scale of every difference heat map, for the colour bar the pages draw next to them. */
+export interface SiteHeatmapScale {
+  minAbs: number;
+  maxAbs: number;
+  log10: boolean;
+  stops: { at: number; rgb: readonly [number, number, number] }[];
 }
 
 /** The generated data file the site is built from. */
 export interface SiteData {
-  siteDataVersion: 1;
+  siteDataVersion: 2;
   generatedAt: string;
   runCount: number;
+  /** Web address of the repository the runs measured; commits link to `<url>/commit/<sha>`. Null: no links. */
+  repositoryUrl: string | null;
+  heatmapScale: SiteHeatmapScale;
   /** Detail pages exist for the latest `detailRuns` runs; timelines hold at most `timelinePoints` points each. */
   limits: { detailRuns: number; timelinePoints: number };
   /** Newest first. */
   index: SiteIndexEntry[];
-  overview: SiteOverview | null;
+  /** Run id of the newest run, whose overview and ablation are also the site's top pages. */
+  latestRunId: string | null;
+  /** Overview and ablation of every run, newest first. */
+  runs: { overview: SiteOverview; ablation: SiteAblation }[];
   details: SiteVariantDetail[];
-  ablation: SiteAblation | null;
   hardware: SiteHardwareGroup[];
   history: SiteHistoryGroup[];
+  /** Step changes of every history series, regressions first, newest first. */
+  regressions: SiteRegression[];
   /** Where history step changes come from; 'none' when no detector was given. */
   stepChangeSource: string;
   warnings: string[];

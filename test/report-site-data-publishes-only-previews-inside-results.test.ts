@@ -13,8 +13,11 @@ it('copies previews inside the results folder and refuses escaping, non-image or
   const exists = (path: string) => !path.endsWith('missing.png');
   const { data, assets } = buildSiteData([{ file: '/data/results/previews-run.json', run }], { fileExists: exists });
 
-  expect(assets.map((a) => a.from).sort()).toEqual(['/data/results/previews/a.png', '/data/results/previews/b.webp']);
-  for (const a of assets) expect(a.to).toMatch(/^previews\/[0-9a-f]{16}\.(png|webp)$/);
+  const images = assets.filter((a) => a.to.startsWith('previews/'));
+  expect(images.map((a) => a.from).sort()).toEqual(['/data/results/previews/a.png', '/data/results/previews/b.webp']);
+  // Besides the images, only the results file itself is published.
+  expect(assets.filter((a) => !a.to.startsWith('previews/'))).toEqual([{ from: '/data/results/previews-run.json', to: 'results/previews-run.json' }]);
+  for (const a of images) expect(a.to).toMatch(/^previews\/[0-9a-f]{16}\.(png|webp)$/);
   const detail = data.details.find((d) => d.model === first!.model && d.variant === first!.variant.name)!;
   expect(detail.status).toBe('ok');
   if (detail.status !== 'ok') return;

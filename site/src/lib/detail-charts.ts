@@ -1,11 +1,11 @@
 import type { SiteProfileStage, SiteStepRow, SiteTimeline } from '../../../reports/types.ts';
 import type { ChartSpec } from './chart-spec.ts';
-import { colour, STAGE_COLOURS } from './format.ts';
+import { colour, fmtMs, fmtNumber, STAGE_COLOURS } from './format.ts';
 
 /** Host (and GPU) memory over the variant's whole run — warm-up and measured calls — with stages shaded and steps marked. */
 export function timelineChart(t: SiteTimeline, title: string): ChartSpec {
   // Line colours stay clear of the stage shading and the step markers.
-  const lineColours = ['#24292f', '#e16f24', '#0a7e8c', '#6e7781'];
+  const lineColours = ['#555555', '#D55E00', '#56B4E9', '#CC79A7'];
   const datasets: ChartSpec['datasets'] = [{ label: 'host RSS (MiB)', data: t.host.map(([x, y]) => ({ x, y })), colour: lineColours[0]!, draw: 'line' }];
   t.gpu.forEach((g, i) =>
     datasets.push({ label: `GPU used, ${g.name} (MiB)`, data: g.points.map(([x, y]) => ({ x, y })), colour: lineColours[(i % 3) + 1]!, draw: 'line' }),
@@ -16,7 +16,7 @@ export function timelineChart(t: SiteTimeline, title: string): ChartSpec {
       datasets.push({
         label: `${kind} step start`,
         data: marks.map((s) => ({ x: s.tMs, y: 0 })),
-        colour: kind === 'full' ? '#cf222e' : '#8250df',
+        colour: kind === 'full' ? '#D55E00' : '#CC79A7',
         draw: 'points',
         pointStyle: kind === 'full' ? 'triangle' : 'rectRot',
       });
@@ -29,6 +29,11 @@ export function timelineChart(t: SiteTimeline, title: string): ChartSpec {
     yTitle: 'memory (MiB)',
     datasets,
     bands: t.bands.map((b) => ({ label: `${b.stage} stage`, from: b.fromMs, to: b.toMs, colour: STAGE_COLOURS[b.stage]! })),
+    description:
+      `Host resident memory${t.gpu.length ? ' and GPU memory' : ''} over the variant's warm-up and measured calls, ${t.host.length} points. ` +
+      `Peak host RSS ${fmtNumber(Math.max(0, ...t.host.map(([, y]) => y)))} MiB` +
+      t.gpu.map((g) => `, peak ${g.name} ${fmtNumber(Math.max(0, ...g.points.map(([, y]) => y)))} MiB`).join('') +
+      `. Shaded: ${t.bands.length} stage intervals (listed in the table below); markers: ${t.steps.length} step starts.`,
   };
 }
 
@@ -44,9 +49,10 @@ export function stepLatencyChart(steps: SiteStepRow[], title: string): ChartSpec
     datasets: (['full', 'cached'] as const).map((kind, i) => ({
       label: `${kind} step (ms)`,
       data: steps.map((s) => (s.kind === kind ? s.medianMs : null)),
-      colour: i === 0 ? '#1f6feb' : '#8250df',
+      colour: i === 0 ? '#0072B2' : '#E69F00',
       stack: 'steps',
     })),
+    description: `Bars of median time per denoising step: ${steps.map((s) => `step ${s.index} ${s.kind} ${fmtMs(s.medianMs)} ms`).join(', ')}.`,
   };
 }
 
@@ -59,5 +65,6 @@ export function profileChart(p: SiteProfileStage, title: string): ChartSpec {
     yTitle: 'total time over the profiled runs (ms)',
     labels: p.byTime.map((o) => (o.node ? `${o.op} (${o.node})` : o.op)),
     datasets: [{ label: 'time (ms)', data: p.byTime.map((o) => o.totalUs / 1000), colour: colour(0) }],
+    description: `Bars of total time per operator in ${p.stage}: ${p.byTime.map((o) => `${o.op} ${fmtMs(o.totalUs / 1000)} ms`).join(', ')}.`,
   };
 }

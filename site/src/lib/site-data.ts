@@ -10,7 +10,7 @@ export function siteData(): SiteData {
   let data = loaded.get(path);
   if (!data) {
     data = JSON.parse(readFileSync(path, 'utf8')) as SiteData;
-    if (data.siteDataVersion !== 1) throw new Error(`${path}: siteDataVersion ${String(data.siteDataVersion)} is not 1`);
+    if (data.siteDataVersion !== 2) throw new Error(`${path}: siteDataVersion ${String(data.siteDataVersion)} is not 2; rebuild it with this version's \`lightbench report\``);
     loaded.set(path, data);
   }
   return data;
