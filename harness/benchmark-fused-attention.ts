@@ -25,6 +25,7 @@ const { options } = parseCommandArguments(command, process.argv.slice(2), {
   steps: { type: 'string', help: 'scheduler steps', default: '8' },
   repeats: { type: 'string', help: 'measured runs per variant', default: '2' },
   'sd15-frames': { type: 'string', help: 'frames of one sd15 UNet call measured in each form (0 skips it)', default: '0' },
+  'sd15-only': { type: 'boolean', help: 'measure only the sd15 UNet calls, not the suite' },
 });
 const steps = integerOption(command, 'steps', options.steps as string, 1, 1000)!;
 const repeats = integerOption(command, 'repeats', options.repeats as string, 1, 100)!;
@@ -35,8 +36,9 @@ const MiB = 2 ** 20;
 
 const outDir = await mkdtemp(join(tmpdir(), 'lightbench-fused-attention-'));
 const runs = {} as Record<AttentionForm, RunResult>;
+const suiteToo = options['sd15-only'] !== true;
 try {
-  for (const form of FORMS) {
+  for (const form of suiteToo ? FORMS : []) {
     const planned = planSuite({
       name: 'fused-attention',
       models: [options.preset as string],
@@ -59,7 +61,7 @@ const table = new Table({
   style: { head: [], border: [] },
 });
 const failures: string[] = [];
-for (const form of FORMS) {
+for (const form of suiteToo ? FORMS : []) {
   const run = runs[form];
   const base = ok(run, 'baseline');
   const deep = ok(run, 'deepcache');
@@ -80,9 +82,9 @@ for (const form of FORMS) {
     ((deep.hostMemory.total?.peakRssBytes ?? 0) / MiB).toFixed(0),
   ]);
 }
-const fusedBase = ok(runs.fused, 'baseline');
-const unfusedBase = ok(runs.unfused, 'baseline');
-const lines = [`preset ${options.preset}, ${steps} steps, 1 warm-up + ${repeats} measured runs per variant, CPU, measured session settings`, table.toString()];
+const fusedBase = suiteToo ? ok(runs.fused, 'baseline') : undefined;
+const unfusedBase = suiteToo ? ok(runs.unfused, 'baseline') : undefined;
+const lines = suiteToo ? [`preset ${options.preset}, ${steps} steps, 1 warm-up + ${repeats} measured runs per variant, CPU, measured session settings`, table.toString()] : [];
 if (fusedBase && unfusedBase) {
   lines.push(`fused baseline denoise is ${(unfusedBase.stages.denoise.medianMs / fusedBase.stages.denoise.medianMs).toFixed(2)}× as fast as unfused; whole-run peak ${((fusedBase.hostMemory.total?.peakRssBytes ?? 0) / (unfusedBase.hostMemory.total?.peakRssBytes ?? 1)).toFixed(2)}× of unfused`);
 }
