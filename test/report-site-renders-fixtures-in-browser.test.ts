@@ -396,6 +396,8 @@ describe('report site built from the fixtures', () => {
     expect(await section.locator('figure.chart figcaption [data-chart-title]').textContent()).toBe(after.spec.title);
     expect(after.description).toContain(`divided by ${secondLabel}`);
     expect(await failedRow.locator('[data-rel-machine="1"]').textContent()).toBe('failed');
+    // With the machine it failed on as the reference, the other machine's ratio says why it is missing.
+    expect(await failedRow.locator('[data-rel-machine="0"]').textContent()).toBe('reference failed');
     await page.close();
   });
 

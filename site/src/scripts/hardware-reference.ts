@@ -28,7 +28,8 @@ for (const section of document.querySelectorAll<HTMLElement>('section[data-hardw
       const row = Number(cell.dataset.relRow);
       const machine = Number(cell.dataset.relMachine);
       const status = state.status[row]?.[machine];
-      cell.textContent = status === 'error' ? 'failed' : fmtRatio(relative(state.totals[row] ?? [], machine, reference));
+      const referenceFailed = state.status[row]?.[reference] === 'error';
+      cell.textContent = status === 'error' ? 'failed' : status === 'absent' ? 'not run' : referenceFailed ? 'reference failed' : fmtRatio(relative(state.totals[row] ?? [], machine, reference));
     }
     const referenceLabel = state.labels[reference] ?? 'the reference';
     for (const name of section.querySelectorAll<HTMLElement>('[data-reference-name]')) name.textContent = referenceLabel;
