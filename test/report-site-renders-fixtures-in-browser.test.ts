@@ -304,6 +304,11 @@ describe('report site built from the fixtures', () => {
             expect(await row.locator(`td[data-col="${stage}"]`).textContent()).toBe(ms !== 0 && ms < 1 ? String(Number(ms.toPrecision(2))) : ms.toFixed(1));
           }
           expect(await row.locator('td[data-col="speedup"]').textContent()).toBe(`${(baseline.stages.total.medianMs / v.stages.total.medianMs).toFixed(2)}×`);
+          // The ceiling: measured denoise speed-up of its FLOP-ideal one, and the share of the calibrated matmul peak.
+          const measured = (baseline.stages.denoise.medianMs / v.stages.denoise.medianMs).toFixed(2);
+          const ideal = (baseline.work!.denoise!.flops / v.work!.denoise!.flops).toFixed(2);
+          expect((await row.locator('td[data-col="denoise-ceiling"]').textContent())!.trim()).toBe(`${measured}×of ${ideal}×`);
+          expect(await row.locator('td[data-col="peak-share"]').textContent()).toBe(`${Math.round((100 * v.work!.denoise!.achievedGflops) / run.calibration!.matmulGflops)}%`);
         }
         const stages = all.find((c) => c.id === `overview-stages-${mi}`)!.spec;
         expect(stages.labels).toEqual(oks.map((v) => v.variant.name));

@@ -28,6 +28,8 @@ export const toMiB = (bytes: number) => Math.round((bytes / MiB) * 1000) / 1000;
 export const fmtMiB = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? '—' : fixed(bytes / MiB, 1));
 export const fmtGiB = (bytes: number) => `${fixed(bytes / (1024 * MiB), 1)} GiB`;
 export { fmtRatio } from './ratio-format.ts';
+/** A share of a whole as a whole-number percentage; '—' where it is unknown. */
+export const fmtShare = (share: number | null | undefined) => (share === null || share === undefined ? '—' : `${Math.round(100 * share)}%`);
 export const fmtPsnr = (f: SiteFidelity | null) => (f === null ? '—' : f.identical || f.psnrDb === null ? '∞ (identical)' : fixed(f.psnrDb, 2));
 export const fmtSsim = (f: SiteFidelity | null) => (f === null ? '—' : fixed(f.ssim, 4));
 /** A time's confidence interval; times cannot be negative, so a lower bound below zero shows as 0. */
