@@ -20,5 +20,6 @@ describe.skipIf(skip !== null)(`lightbench run --device webgpu${skip ? ` (skippe
     expect(cache('deepcache')).toMatchObject({ location: 'device' });
     expect(cache('deepcache').peakBytes).toBeGreaterThan(0);
     expect(cache('lightcache-swap')).toMatchObject({ location: 'host', note: expect.stringMatching(/host memory/) });
-  });
+    // Two children each compile their shaders with lavapipe: about two minutes on two busy cores.
+  }, 300_000);
 });
