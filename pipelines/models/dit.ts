@@ -74,7 +74,7 @@ export function buildDitGraph(preset: DitPreset, options: DitGraphOptions, seed:
     const conditioning = conditionEmbedder(b, timestep, context, dims);
     ({ textTokens: text, timestepProj, temb } = conditioning);
   } else {
-    tokens = b.input(DIT_IO.tokens, tokenShape);
+    tokens = b.input(mode === 'middle' ? DIT_IO.headTokens : DIT_IO.middleTokens, tokenShape);
     text = b.input(DIT_IO.textTokens, [videos, preset.textTokens, dim]);
     timestepProj = b.input(DIT_IO.modulation, [videos, 6, dim]);
     if (mode === 'tail') temb = b.input(DIT_IO.timeEmbedding, [videos, dim]);
@@ -88,7 +88,7 @@ export function buildDitGraph(preset: DitPreset, options: DitGraphOptions, seed:
 
   for (const i of headBlocks) tokens = block(i, tokens);
   if (mode === 'head') {
-    b.output(tokens, DIT_IO.tokens);
+    b.output(tokens, DIT_IO.headTokens);
     b.output(text, DIT_IO.textTokens);
     b.output(timestepProj, DIT_IO.modulation);
     b.output(temb!, DIT_IO.timeEmbedding);
@@ -98,7 +98,7 @@ export function buildDitGraph(preset: DitPreset, options: DitGraphOptions, seed:
   for (const i of middleBlocks) tokens = block(i, tokens);
   const residual = middleBlocks.length > 0 ? sub(b, tokens, middleIn) : null;
   if (mode === 'middle') {
-    b.output(tokens, DIT_IO.tokens);
+    b.output(tokens, DIT_IO.middleTokens);
     b.output(residual!, DIT_IO.residual);
     return b;
   }

@@ -139,7 +139,10 @@ export const DIT_IO = {
   timestep: 'timestep',
   context: 'encoder_hidden_states',
   noise: 'noise_pred',
-  tokens: 'tokens',
+  /** Token states after the head's blocks: the middle's input. */
+  headTokens: 'head_tokens',
+  /** Token states after the middle blocks: the tail's input (head tokens + residual on a cached step). */
+  middleTokens: 'middle_tokens',
   /** The patch embedding: the tokens entering the first block (what first-block caches compare against). */
   patchTokens: 'patch_tokens',
   textTokens: 'text_tokens',
