@@ -96,7 +96,7 @@ export function buildDitGraph(preset: DitPreset, options: DitGraphOptions, seed:
   }
   const middleIn = tokens;
   for (const i of middleBlocks) tokens = block(i, tokens);
-  const residual = middleBlocks.length > 0 ? sub(b, tokens, middleIn) : null;
+  const residual = mode === 'middle' || mode === 'full-with-residual' ? sub(b, tokens, middleIn) : null;
   if (mode === 'middle') {
     b.output(tokens, DIT_IO.middleTokens);
     b.output(residual!, DIT_IO.residual);
