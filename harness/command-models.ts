@@ -2,11 +2,13 @@ import { basename, extname, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
 import { PRESETS, getPreset } from '../pipelines/models/presets.ts';
+import { DIT_PRESETS, getDitPreset } from '../pipelines/models/dit-presets.ts';
+import { buildDitGraph, ditTokenShape } from '../pipelines/models/dit.ts';
 import { cacheFeatureShape, unetBranchCount } from '../pipelines/models/unet.ts';
 import { buildUnetGraph } from '../pipelines/models/unet.ts';
 import { buildTextEncoderGraph } from '../pipelines/models/text-encoder.ts';
 import { buildVaeDecoderGraph } from '../pipelines/models/vae-decoder.ts';
-import { ensureModel } from '../pipelines/models/model-store.ts';
+import { ensureDitModel, ensureModel } from '../pipelines/models/model-store.ts';
 import { TEXT_BATCH } from '../pipelines/models/text-encoder.ts';
 import type { UserModelSource, UserModelTensor } from '../pipelines/models/types.ts';
 import { chunkGraph } from '../pipelines/onnx/graph-chunker.ts';
@@ -36,8 +38,8 @@ export const MODELS_OPTIONS: OptionSpecs = {
 const SUBCOMMANDS = ['list', 'build', 'inspect', 'split'] as const;
 
 const USAGE = `usage: lightbench models <${SUBCOMMANDS.join('|')}> [options]
-  list                  presets with their sizes
-  build                 build a preset's plain graphs into the model cache now
+  list                  presets with their sizes (U-Net and diffusion-transformer presets)
+  build                 build a preset's plain graphs into the model cache now (a DiT preset: its whole transformer)
   inspect FILE          an ONNX file: inputs, outputs, parameters, opset, IR and DeepCache cut points per skip branch;
                         a model manifest (.json/.yaml): validate it against its ONNX files
   split FILE --out DIR  (--cut TENSOR | --branch N): the full graph with cache_feature as an extra output, and the
@@ -48,18 +50,37 @@ const shapeText = (shape: TensorSignature['shape']) => (shape ? `[${shape.map((d
 const isManifest = (path: string) => ['.json', '.yaml', '.yml'].includes(extname(path).toLowerCase());
 
 function list(presetName: string | undefined): string {
-  const table = new Table({ head: ['preset', 'frames', 'latent', 'UNet params', 'text params', 'VAE decoder params', 'cache branches', 'branch 0 feature'], style: { head: [], border: [] } });
-  for (const preset of presetName ? [getPreset(presetName)] : Object.values(PRESETS)) {
-    // Counting only: weights are declared, not drawn, so even sd15 lists instantly.
-    const unet = buildUnetGraph(preset, { mode: 'full', cacheBranch: 0, chunks: null, frames: preset.frames, videos: TEXT_BATCH }, 0, false).parameterCount();
-    const text = buildTextEncoderGraph(preset, 0, false).parameterCount();
-    const vae = buildVaeDecoderGraph(preset, 1, 0, false).parameterCount();
-    const feature = cacheFeatureShape(preset, { cacheBranch: 0, frames: preset.frames, videos: TEXT_BATCH });
-    table.push([preset.name, preset.frames, `${preset.latentHeight}×${preset.latentWidth}`, millions(unet), millions(text), millions(vae), unetBranchCount(preset), `[${feature.join(', ')}]`]);
+  if (presetName !== undefined && !(presetName in PRESETS) && !(presetName in DIT_PRESETS)) {
+    throw new HarnessError('unknown-preset', `unknown preset "${presetName}"; accepted: ${[...Object.keys(PRESETS), ...Object.keys(DIT_PRESETS)].join(', ')}`);
   }
-  return `${table.toString()}\n${Object.values(PRESETS)
-    .map((p) => `${p.name}: ${p.description}`)
-    .join('\n')}`;
+  const ditOnly = presetName !== undefined && presetName in DIT_PRESETS;
+  const unetPresets = ditOnly ? [] : presetName ? [getPreset(presetName)] : Object.values(PRESETS);
+  const ditPresets = ditOnly ? [getDitPreset(presetName)] : presetName ? [] : Object.values(DIT_PRESETS);
+  const sections: string[] = [];
+  if (unetPresets.length > 0) {
+    const table = new Table({ head: ['preset', 'frames', 'latent', 'UNet params', 'text params', 'VAE decoder params', 'cache branches', 'branch 0 feature'], style: { head: [], border: [] } });
+    for (const preset of unetPresets) {
+      // Counting only: weights are declared, not drawn, so even sd15 lists instantly.
+      const unet = buildUnetGraph(preset, { mode: 'full', cacheBranch: 0, chunks: null, frames: preset.frames, videos: TEXT_BATCH }, 0, false).parameterCount();
+      const text = buildTextEncoderGraph(preset, 0, false).parameterCount();
+      const vae = buildVaeDecoderGraph(preset, 1, 0, false).parameterCount();
+      const feature = cacheFeatureShape(preset, { cacheBranch: 0, frames: preset.frames, videos: TEXT_BATCH });
+      table.push([preset.name, preset.frames, `${preset.latentHeight}×${preset.latentWidth}`, millions(unet), millions(text), millions(vae), unetBranchCount(preset), `[${feature.join(', ')}]`]);
+    }
+    sections.push(table.toString(), ...unetPresets.map((p) => `${p.name}: ${p.description}`));
+  }
+  if (ditPresets.length > 0) {
+    // Diffusion transformers: built and counted here; the run pipeline does not take them yet.
+    const table = new Table({ head: ['DiT preset', 'latent frames', 'latent', 'tokens', 'blocks', 'width (heads × dim)', 'text tokens × width', 'transformer params'], style: { head: [], border: [] } });
+    for (const preset of ditPresets) {
+      const t = preset.transformer;
+      const params = buildDitGraph(preset, { mode: 'full', firstBlocks: 0, lastBlocks: 0, videos: 1 }, 0, false).parameterCount();
+      const tokens = ditTokenShape(preset, 1)[1]!;
+      table.push([preset.name, preset.frames, `${preset.latentHeight}×${preset.latentWidth}`, tokens, t.layers, `${t.heads * t.headDim} (${t.heads} × ${t.headDim})`, `${preset.textTokens} × ${t.textDim}`, millions(params)]);
+    }
+    sections.push(table.toString(), ...ditPresets.map((p) => `${p.name}: ${p.description}`));
+  }
+  return sections.join('\n');
 }
 
 /** What `models inspect` reports about one ONNX file. */
@@ -221,8 +242,14 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === 'build') {
-    const preset = getPreset((options.preset as string | undefined) ?? 'small');
+    const presetName = (options.preset as string | undefined) ?? 'small';
     const modelDir = resolve(process.env.LIGHTBENCH_CACHE_DIR ?? '.lightbench-cache/models');
+    if (presetName in DIT_PRESETS) {
+      const dit = getDitPreset(presetName);
+      process.stdout.write(`${await ensureDitModel(modelDir, dit, { mode: 'full', firstBlocks: 0, lastBlocks: 0, videos: TEXT_BATCH })}\n`);
+      return 0;
+    }
+    const preset = getPreset(presetName);
     const paths = [
       await ensureModel(modelDir, preset, { component: 'text-encoder' }),
       await ensureModel(modelDir, preset, { component: 'unet', mode: 'full', cacheBranch: 0, chunks: null, frames: preset.frames, videos: TEXT_BATCH }),

@@ -6,12 +6,20 @@ import { buildTextEncoderGraph } from '../pipelines/models/text-encoder.ts';
 import type { ChunkCounts, UnetGraphMode } from '../pipelines/models/types.ts';
 import { buildUnetGraph, unetBranchCount } from '../pipelines/models/unet.ts';
 import { buildVaeDecoderGraph } from '../pipelines/models/vae-decoder.ts';
+import { getDitPreset } from '../pipelines/models/dit-presets.ts';
+import { buildDitGraph } from '../pipelines/models/dit.ts';
+import type { DitGraphMode } from '../pipelines/models/types.ts';
 
 const tiny = getPreset('tiny');
 const SEED = 1234;
 
 function unet(mode: UnetGraphMode, chunks: ChunkCounts | null, seed = SEED, cacheBranch = 1): GraphBuilder {
   return buildUnetGraph(tiny, { mode, cacheBranch, chunks, frames: tiny.frames, videos: 2 }, seed);
+}
+
+const ditTiny = getDitPreset('dit-tiny');
+function dit(mode: DitGraphMode, seed = SEED): GraphBuilder {
+  return buildDitGraph(ditTiny, { mode, firstBlocks: 1, lastBlocks: 1, videos: 2 }, seed);
 }
 
 const digest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -24,6 +32,10 @@ const GRAPHS: [string, (seed: number) => GraphBuilder][] = [
   ['unet shallow chunked {9,2}', (seed) => unet('shallow', { batchFrames: 9, spatial: 2 }, seed)],
   ['text encoder', (seed) => buildTextEncoderGraph(tiny, seed)],
   ['vae decoder', (seed) => buildVaeDecoderGraph(tiny, 2, seed)],
+  ['dit-tiny transformer full', (seed) => dit('full', seed)],
+  ['dit-tiny transformer head', (seed) => dit('head', seed)],
+  ['dit-tiny transformer middle', (seed) => dit('middle', seed)],
+  ['dit-tiny transformer tail', (seed) => dit('tail', seed)],
 ];
 
 describe('built-in model determinism (tiny preset)', () => {
@@ -87,5 +99,23 @@ describe('built-in model determinism (tiny preset)', () => {
     const a = full.weightData('conv_in.weight')!;
     const b = full.weightData('down_blocks.0.resnets.0.conv1.weight')!;
     expect(Array.from(a.subarray(0, 16))).not.toEqual(Array.from(b.subarray(0, 16)));
+  });
+
+  it('the transformer’s head, middle and tail split the full graph’s weights between them, byte for byte under the same names', () => {
+    const full = dit('full');
+    const withResidual = dit('full-with-residual');
+    expect(withResidual.weightNames()).toEqual(full.weightNames());
+    const pieces = (['head', 'middle', 'tail'] as const).map((mode) => dit(mode));
+    const names = pieces.flatMap((piece) => piece.weightNames());
+    // Each weight lives in exactly one piece, so the pieces together hold one copy of the model.
+    expect(new Set(names).size).toBe(names.length);
+    expect([...names].sort()).toEqual([...full.weightNames()].sort());
+    for (const piece of pieces) {
+      for (const name of piece.weightNames()) {
+        if (digest(new Uint8Array(piece.weightData(name)!.buffer)) !== digest(new Uint8Array(full.weightData(name)!.buffer))) {
+          expect.fail(`${piece.name}: weight ${name} differs from the full graph's`);
+        }
+      }
+    }
   });
 });

@@ -4,14 +4,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GraphBuilder } from '../onnx/graph-builder.ts';
-import type { AttentionForm, SharedWeights } from '../onnx/types.ts';
+import type { AttentionForm, BuiltModel, SharedWeights } from '../onnx/types.ts';
 import { externalDataFiles, readOnnxModel } from '../onnx/model-file.ts';
 import { saveOptimizedModel } from '../ort-backend.ts';
 import { countModelWork } from '../onnx/flop-counter.ts';
 import type { ModelWork } from '../onnx/flop-counter.ts';
 import type { SessionSettings } from '../types.ts';
 import { buildTextEncoderGraph } from './text-encoder.ts';
-import type { ChunkCounts, ModelPreset, UnetGraphMode } from './types.ts';
+import { buildDitGraph } from './dit.ts';
+import type { ChunkCounts, DitGraphOptions, DitPreset, ModelPreset, UnetGraphMode } from './types.ts';
 import { buildUnetGraph } from './unet.ts';
 import { buildVaeDecoderGraph } from './vae-decoder.ts';
 import { recordCacheFile, reusableCacheFile } from './cache-file-check.ts';
@@ -47,23 +48,22 @@ export interface ModelStoreOptions {
 const DEFAULT_EXTERNAL_BYTES = 1_800_000_000;
 
 /**
- * The UNet weights of a real-size preset, drawn once into one file that every UNet graph of that preset (full,
- * with cache output, shallow, chunked) points into: they share weight names, so one 5 GB copy serves them all
- * instead of one per graph, and the weights are drawn once instead of once per graph.
+ * The weights of a real-size model, drawn once into one file that every graph of that model (full, with cache
+ * output, shallow, chunked; a transformer's head, middle and tail) points into: they share weight names, so one
+ * 5 GB copy serves them all instead of one per graph, and the weights are drawn once instead of once per graph.
+ * `full` builds the graph that holds every weight; `identity` is what determines the weights.
  */
-async function ensureSharedUnetWeights(modelDir: string, preset: ModelPreset, threshold: number): Promise<SharedWeights> {
-  const digest = createHash('sha256').update(JSON.stringify({ BUILDER_VERSION, WEIGHT_SEED, preset, threshold })).digest('hex').slice(0, 16);
-  const fileName = `${preset.name}-unet-weights-${digest}.data`;
+async function ensureSharedWeights(modelDir: string, stem: string, identity: unknown, full: () => GraphBuilder): Promise<SharedWeights> {
+  const digest = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
+  const fileName = `${stem}-weights-${digest}.data`;
   const indexPath = join(modelDir, `${fileName}.index.json`);
   if (existsSync(indexPath)) return { fileName, index: JSON.parse(await readFile(indexPath, 'utf8')) as SharedWeights['index'] };
-  // The full graph holds every weight any UNet graph of the preset uses.
-  const full = buildUnetGraph(preset, { mode: 'full', cacheBranch: 0, chunks: null, frames: 1, videos: 1 }, WEIGHT_SEED);
   const index: SharedWeights['index'] = {};
   const suffix = `.tmp-${process.pid}-${Date.now()}`;
   const handle = await open(join(modelDir, fileName) + suffix, 'w');
   try {
     let offset = 0;
-    for (const { name, bytes } of full.weights()) {
+    for (const { name, bytes } of full().weights()) {
       await handle.write(bytes);
       index[name] = { offset, length: bytes.byteLength };
       offset += bytes.byteLength;
@@ -75,6 +75,12 @@ async function ensureSharedUnetWeights(modelDir: string, preset: ModelPreset, th
   await writeFile(indexPath + suffix, JSON.stringify(index));
   await rename(indexPath + suffix, indexPath);
   return { fileName, index };
+}
+
+function ensureSharedUnetWeights(modelDir: string, preset: ModelPreset, threshold: number): Promise<SharedWeights> {
+  return ensureSharedWeights(modelDir, `${preset.name}-unet`, { BUILDER_VERSION, WEIGHT_SEED, preset, threshold }, () =>
+    buildUnetGraph(preset, { mode: 'full', cacheBranch: 0, chunks: null, frames: 1, videos: 1 }, WEIGHT_SEED),
+  );
 }
 
 /** The cache key: builder version, the preset's dimensions and the component options. */
@@ -93,14 +99,53 @@ export async function ensureModel(modelDir: string, preset: ModelPreset, spec: M
   const threshold = options.externalDataThresholdBytes ?? DEFAULT_EXTERNAL_BYTES;
   const key = modelKey(preset, spec) + (threshold === DEFAULT_EXTERNAL_BYTES ? '' : `-x${threshold}`);
   const path = join(modelDir, `${key}.onnx`);
-  const dataPath = `${path}.data`;
-  if ((await reusableCacheFile(path, 'onnx')) && (!existsSync(dataPath) || (await reusableCacheFile(dataPath, 'data')))) return path;
+  if (await reusableBuiltModel(path)) return path;
   await mkdir(modelDir, { recursive: true });
   // Counting needs no weights: sd15's UNet is measured in a second, not drawn.
   const sharedUnet = spec.component === 'unet' && componentBuilder(preset, spec, false)().weightBytes() > threshold;
   const built = sharedUnet
     ? componentBuilder(preset, spec, false)().build(`${key}.onnx.data`, await ensureSharedUnetWeights(modelDir, preset, threshold))
     : componentBuilder(preset, spec)().build(`${key}.onnx.data`);
+  await writeBuiltModel(modelDir, path, built);
+  return path;
+}
+
+/** Bump when the transformer builder's output changes for the same preset: cached transformer graphs are then rebuilt. */
+export const DIT_BUILDER_VERSION = 1;
+
+/** The cache key of a transformer graph: builder version, the preset's dimensions and the graph options. */
+export function ditModelKey(preset: DitPreset, spec: DitGraphOptions, builderVersion = DIT_BUILDER_VERSION): string {
+  // The whole graph does not depend on the split; an absent attention form is the fused one.
+  const keyed = { ...spec, attention: spec.attention ?? 'fused', ...(spec.mode === 'full' ? { firstBlocks: 0, lastBlocks: 0 } : {}) };
+  const digest = createHash('sha256').update(JSON.stringify({ builderVersion, WEIGHT_SEED, preset, spec: keyed })).digest('hex').slice(0, 16);
+  return `${preset.name}-transformer-${spec.mode}-${digest}`;
+}
+
+/**
+ * Path of a built transformer graph (whole, with block residual, head, middle or tail), building it on first use.
+ * Above the external-data size every graph of the preset points into one shared weights file.
+ */
+export async function ensureDitModel(modelDir: string, preset: DitPreset, spec: DitGraphOptions, options: ModelStoreOptions = {}): Promise<string> {
+  const threshold = options.externalDataThresholdBytes ?? DEFAULT_EXTERNAL_BYTES;
+  const key = ditModelKey(preset, spec) + (threshold === DEFAULT_EXTERNAL_BYTES ? '' : `-x${threshold}`);
+  const path = join(modelDir, `${key}.onnx`);
+  if (await reusableBuiltModel(path)) return path;
+  await mkdir(modelDir, { recursive: true });
+  const shared = buildDitGraph(preset, spec, WEIGHT_SEED, false).weightBytes() > threshold;
+  const built = shared
+    ? buildDitGraph(preset, spec, WEIGHT_SEED, false).build(
+        `${key}.onnx.data`,
+        await ensureSharedWeights(modelDir, `${preset.name}-transformer`, { DIT_BUILDER_VERSION, WEIGHT_SEED, preset, threshold }, () =>
+          buildDitGraph(preset, { mode: 'full', firstBlocks: 0, lastBlocks: 0, videos: 1 }, WEIGHT_SEED),
+        ),
+      )
+    : buildDitGraph(preset, spec, WEIGHT_SEED).build(`${key}.onnx.data`);
+  await writeBuiltModel(modelDir, path, built);
+  return path;
+}
+
+/** Writes a built model (and its own external data, if any) under temporary names, then renames them into place. */
+async function writeBuiltModel(modelDir: string, path: string, built: BuiltModel): Promise<void> {
   const suffix = `.tmp-${process.pid}-${Date.now()}`;
   if (built.externalData) {
     const builtDataPath = join(modelDir, built.externalData.fileName);
@@ -121,7 +166,12 @@ export async function ensureModel(modelDir: string, preset: ModelPreset, spec: M
     throw error;
   }
   await recordCacheFile(path);
-  return path;
+}
+
+/** Whether a built model (and its own external data, if it has one) is in the cache and intact. */
+async function reusableBuiltModel(path: string): Promise<boolean> {
+  const dataPath = `${path}.data`;
+  return (await reusableCacheFile(path, 'onnx')) && (!existsSync(dataPath) || (await reusableCacheFile(dataPath, 'data')));
 }
 
 /**

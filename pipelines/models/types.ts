@@ -77,6 +77,81 @@ export const UNET_IO = {
 export const TEXT_IO = { ids: 'input_ids', hidden: 'last_hidden_state' } as const;
 export const VAE_IO = { latents: 'latents', frames: 'frames' } as const;
 
+/** Wan-2.1 transformer dimensions (diffusers' WanTransformer3DModel config). */
+export interface DitDimensions {
+  /** Hidden width: heads × headDim. */
+  heads: number;
+  headDim: number;
+  ffnDim: number;
+  layers: number;
+  /** Width of the text encoder's hidden states the text embedder reads. */
+  textDim: number;
+  /** Width of the sinusoidal timestep projection. */
+  freqDim: number;
+  /** Patch size over (frames, height, width). */
+  patch: [number, number, number];
+  eps: number;
+  /** RoPE table length per axis (diffusers' rope_max_seq_len). */
+  ropeMaxSeqLen: number;
+}
+
+/** A built-in diffusion-transformer model size: the transformer and the latent video and text it is built for. */
+export interface DitPreset {
+  name: string;
+  description: string;
+  /** Latent frames (Wan's VAE: 1 + (pixel frames − 1) / 4). */
+  frames: number;
+  latentHeight: number;
+  latentWidth: number;
+  latentChannels: number;
+  defaultSteps: number;
+  guidanceScale: number;
+  /** Text tokens the transformer receives (Wan: UMT5's 512), each `transformer.textDim` wide. */
+  textTokens: number;
+  transformer: DitDimensions;
+}
+
+/**
+ * Which transformer graph to emit: the whole model; the whole model also outputting the residual of the middle
+ * blocks; or one of the three pieces that chain into it (head: patch and condition embeddings and the first
+ * blocks; middle: the middle blocks; tail: the last blocks, output norm, projection and unpatchify).
+ */
+export type DitGraphMode = 'full' | 'full-with-residual' | 'head' | 'middle' | 'tail';
+
+/** Everything that shapes a transformer graph besides the preset. */
+export interface DitGraphOptions {
+  mode: DitGraphMode;
+  /** Blocks in the head (`Fn`) and in the tail (`Bn`); the middle is blocks [Fn, layers − Bn). */
+  firstBlocks: number;
+  lastBlocks: number;
+  /** Videos per call: 2 with classifier-free guidance (uncond + cond). */
+  videos: number;
+  /** Fused MultiHeadAttention or primitives; fused when absent. */
+  attention?: AttentionForm;
+}
+
+/**
+ * Tensor names of the transformer graphs. Between pieces travel the token states and what every block reads:
+ * the projected text, the 6-way modulation and the time embedding (the output norm's modulation).
+ */
+export const DIT_IO = {
+  sample: 'hidden_states',
+  timestep: 'timestep',
+  context: 'encoder_hidden_states',
+  noise: 'noise_pred',
+  /** Token states after the head's blocks: the middle's input. */
+  headTokens: 'head_tokens',
+  /** Token states after the middle blocks: the tail's input (head tokens + residual on a cached step). */
+  middleTokens: 'middle_tokens',
+  /** The patch embedding: the tokens entering the first block (what first-block caches compare against). */
+  patchTokens: 'patch_tokens',
+  textTokens: 'text_tokens',
+  modulation: 'timestep_proj',
+  timeEmbedding: 'temb',
+  /** Middle blocks' output minus their input. */
+  residual: 'block_residual',
+} as const;
+
 // User models: a manifest (JSON or YAML) describes a pipeline of the user's ONNX files; see model-manifest.ts.
 
 /** Sample layout of a video UNet: [batch, channels, frames, h, w] (diffusers' UNetMotionModel) or [batch, frames, channels, h, w] (SVD's UNetSpatioTemporalConditionModel). */

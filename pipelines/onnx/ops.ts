@@ -160,9 +160,8 @@ export function upsampleNearest2x(b: GraphBuilder, x: TensorRef): TensorRef {
 }
 
 /**
- * Multi-head attention: projections, then either ORT's fused MultiHeadAttention (when the builder's attention form
- * is `fused`) or primitives ([N, heads, T, d] layout, scaled QKᵀ, softmax, ·V), then the output projection.
- * `context` defaults to `x` (self-attention); `mask` [1, 1, T, S] is added to the scores (e.g. causal).
+ * Multi-head attention: projections, then `scaledDotProductAttention`, then the output projection. `context`
+ * defaults to `x` (self-attention); `mask` [1, 1, T, S] is added to the scores (e.g. causal).
  */
 export function attention(
   b: GraphBuilder,
@@ -170,21 +169,34 @@ export function attention(
   x: TensorRef,
   options: { heads: number; context?: TensorRef; mask?: TensorRef; qkvBias?: boolean },
 ): TensorRef {
-  const [n, t, channels] = x.shape as [number, number, number];
+  const channels = x.shape[2]!;
   const ctx = options.context ?? x;
-  const s = ctx.shape[1]!;
-  const heads = options.heads;
-  if (channels % heads !== 0) throw new Error(`attention ${name}: ${channels} channels are not divisible by ${heads} heads`);
-  const d = channels / heads;
+  if (channels % options.heads !== 0) throw new Error(`attention ${name}: ${channels} channels are not divisible by ${options.heads} heads`);
   const bias = options.qkvBias ?? false;
   const q = linear(b, `${name}.to_q`, x, channels, { bias });
   const k = linear(b, `${name}.to_k`, ctx, channels, { bias });
   const v = linear(b, `${name}.to_v`, ctx, channels, { bias });
+  const out = scaledDotProductAttention(b, q, k, v, { heads: options.heads, ...(options.mask ? { mask: options.mask } : {}) });
+  return linear(b, `${name}.to_out`, out, channels);
+}
+
+/**
+ * softmax(QKᵀ/√d)·V over heads of already-projected q [N, T, C], k and v [N, S, C] → [N, T, C]: ORT's fused
+ * MultiHeadAttention when the builder's attention form is `fused`, else primitives ([N, heads, T, d] layout,
+ * scaled QKᵀ, softmax, ·V). For models that transform q and k between projection and attention (rotary
+ * embeddings, q/k norms). `mask` [1, 1, T, S] is added to the scores.
+ */
+export function scaledDotProductAttention(b: GraphBuilder, q: TensorRef, k: TensorRef, v: TensorRef, options: { heads: number; mask?: TensorRef }): TensorRef {
+  const [n, t, channels] = q.shape as [number, number, number];
+  const s = k.shape[1]!;
+  const heads = options.heads;
+  if (channels % heads !== 0) throw new Error(`attention: ${channels} channels are not divisible by ${heads} heads`);
+  if (k.shape[2] !== channels || v.shape[2] !== channels || v.shape[1] !== s) throw new Error(`attention: q [${q.shape}], k [${k.shape}], v [${v.shape}] do not fit`);
+  const d = channels / heads;
   if (b.attention === 'fused') {
     // ORT's MultiHeadAttention: the default scale is 1/√d, and no [N, heads, T, S] score tensor is ever stored.
     const inputs = [q, k, v, ...(options.mask ? [null, null, options.mask] : [])];
-    const fused = b.op('MultiHeadAttention', inputs, [n, t, channels], { num_heads: heads }, MICROSOFT_DOMAIN);
-    return linear(b, `${name}.to_out`, fused, channels);
+    return b.op('MultiHeadAttention', inputs, [n, t, channels], { num_heads: heads }, MICROSOFT_DOMAIN);
   }
   const qh = transpose(b, reshape(b, scale(b, q, 1 / Math.sqrt(d)), [n, t, heads, d]), [0, 2, 1, 3]);
   const kt = transpose(b, reshape(b, k, [n, s, heads, d]), [0, 2, 3, 1]);
@@ -192,8 +204,31 @@ export function attention(
   let scores = matmul(b, qh, kt);
   if (options.mask) scores = add(b, scores, options.mask);
   const probs = softmax(b, scores, -1);
-  const out = reshape(b, transpose(b, matmul(b, probs, vh), [0, 2, 1, 3]), [n, t, channels]);
-  return linear(b, `${name}.to_out`, out, channels);
+  return reshape(b, transpose(b, matmul(b, probs, vh), [0, 2, 1, 3]), [n, t, channels]);
+}
+
+/** GELU's tanh approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as PyTorch's GELU(approximate="tanh"). */
+export function geluTanh(b: GraphBuilder, x: TensorRef): TensorRef {
+  const cubic = mul(b, mul(b, x, x), x);
+  const inner = scale(b, add(b, x, scale(b, cubic, 0.044715)), Math.sqrt(2 / Math.PI));
+  const tanh = b.op('Tanh', [inner], x.shape);
+  return mul(b, scale(b, x, 0.5), add(b, tanh, b.scalar(1)));
+}
+
+/** LayerNorm over the last axis with no learned scale or shift (PyTorch's elementwise_affine=False). */
+export function layerNormPlain(b: GraphBuilder, x: TensorRef, epsilon: number): TensorRef {
+  const d = x.shape[x.shape.length - 1]!;
+  return b.op('LayerNormalization', [x, b.constant(new Array(d).fill(1), [d])], x.shape, { axis: -1, epsilon: { float: epsilon } });
+}
+
+/** RMSNorm over the last axis with a learned scale: x / √(mean(x²) + ε) · γ (opset 17 has no RMSNormalization). */
+export function rmsNorm(b: GraphBuilder, name: string, x: TensorRef, epsilon: number): TensorRef {
+  const d = x.shape[x.shape.length - 1]!;
+  const statShape = [...x.shape.slice(0, -1), 1];
+  const meanSquare = b.op('ReduceMean', [mul(b, x, x)], statShape, { axes: [-1], keepdims: 1 });
+  const rms = sqrt(b, add(b, meanSquare, b.scalar(epsilon)));
+  const gamma = b.weight(`${name}.weight`, [d], { kind: 'normal', std: 0.05, mean: 1 });
+  return mul(b, div(b, x, rms), gamma);
 }
 
 /** Sinusoidal embedding of a [N] float tensor → [N, dim] (cos first, as diffusers' flip_sin_to_cos=True). */
