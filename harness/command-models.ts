@@ -126,7 +126,12 @@ export function formatInspection(inspection: ModelInspection): string {
 
 function schedulerText(model: UserModelSource): string {
   const s = model.scheduler;
-  const extras = [s.predictionType, ...(s.karrasSigmas ? [`Karras sigmas ${s.karrasSigmas.sigmaMin}–${s.karrasSigmas.sigmaMax}`] : []), ...(s.timestepType === 'continuous' ? ['continuous timesteps'] : [])];
+  const extras =
+    s.kind === 'flow-match-euler'
+      ? [s.dynamicShift ? `${s.dynamicShift.timeShiftType} time shift μ = ${s.dynamicShift.mu}` : `shift ${s.shift}`]
+      : s.kind === 'unipc'
+        ? [s.predictionType, `flow shift ${s.flowShift}`, `order ${s.solverOrder} ${s.solverType}`]
+        : [s.predictionType, ...(s.karrasSigmas ? [`Karras sigmas ${s.karrasSigmas.sigmaMin}–${s.karrasSigmas.sigmaMax}`] : []), ...(s.timestepType === 'continuous' ? ['continuous timesteps'] : [])];
   const guidance = model.kind === 'image-to-video' && model.maxGuidanceScale !== null ? `${model.guidanceScale} → ${model.maxGuidanceScale} over frames` : `${model.guidanceScale}`;
   return `scheduler ${s.kind} (${extras.join(', ')}), guidance ${guidance}`;
 }
