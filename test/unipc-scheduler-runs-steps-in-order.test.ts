@@ -7,7 +7,7 @@ const sample = Float32Array.from({ length: 8 }, (_, i) => Math.sin(i));
 const output = (step: number) => Float32Array.from({ length: 8 }, (_, i) => Math.cos(i + step));
 
 function run(scheduler: ReturnType<typeof createScheduler>, steps: number): Float32Array {
-  let x = sample;
+  let x: Float32Array = sample;
   for (let i = 0; i < steps; i++) x = scheduler.step(output(i), i, x);
   return x;
 }
