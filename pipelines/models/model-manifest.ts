@@ -192,6 +192,12 @@ export function parseModelManifest(input: unknown, source: string): ModelManifes
   } catch (error) {
     throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${(error as Error).message}`);
   }
+  if (result.data.kind !== 'text-to-video-dit' && (scheduler.kind === 'flow-match-euler' || scheduler.kind === 'unipc')) {
+    throw new HarnessError(
+      'bad-model-manifest',
+      `${source}: scheduler: kind "${scheduler.kind}" samples flow-matching models (kind "text-to-video-dit"); a ${result.data.kind} UNet predicts noise, so its scheduler is ddim or euler`,
+    );
+  }
   const { $schema: _ignored, ...manifest } = result.data;
   return { ...manifest, scheduler } as ModelManifest;
 }
