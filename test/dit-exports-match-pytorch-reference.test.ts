@@ -68,7 +68,8 @@ describe('wan-tiny: the per-frame causal decoder', async () => {
     const pieces: { data: Float32Array; frames: number }[] = [];
     let outputs = await runModelFile(causal.firstFrame.path, { [causal.firstFrame.inputs.latents.name]: frame(0) });
     pieces.push({ data: outputs[causal.firstFrame.outputs.sample.name]!, frames: 1 });
-    let cache = causal.firstFrame.cacheOutputs.map((t) => outputs[t.name]!);
+    // Slots the first frame leaves out start as zeros.
+    let cache = causal.firstFrame.cacheOutputs.map((t, i) => (t ? outputs[t.name]! : new Float32Array((causal.nextFrame.cacheInputs[i]!.shape as number[]).reduce((a, b) => a * b, 1))));
     for (let f = 1; f < frames!; f++) {
       const feeds: Record<string, Feed> = { [causal.nextFrame.inputs.latents.name]: frame(f) };
       causal.nextFrame.cacheInputs.forEach((t, i) => (feeds[t.name] = { data: cache[i]!, dims: t.shape as number[] }));

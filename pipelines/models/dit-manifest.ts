@@ -61,24 +61,27 @@ function pickTensors(source: string, field: string, file: string, names: string[
   });
 }
 
-/** The per-frame causal decoder: both graphs open, cache names resolved, and each cache slot the same shape out of one call and into the next. */
+/** The per-frame causal decoder: both graphs open, cache names resolved, and each cache slot the same shape out of one call and into the next (a slot the first frame leaves null starts as zeros). */
 async function resolveCausalFrames(source: string, manifest: DitTextToVideoManifest): Promise<UserCausalFrames | null> {
   const spec = manifest.vaeDecoder.causalFrames;
   if (!spec) return null;
   const first = await resolveComponent(source, 'vaeDecoder.causalFrames.firstFrame', spec.firstFrame);
   const next = await resolveComponent(source, 'vaeDecoder.causalFrames.nextFrame', spec.nextFrame);
-  const firstOut = pickTensors(source, 'vaeDecoder.causalFrames.firstFrame.cacheOutputs', first.component.path, spec.firstFrame.cacheOutputs, graphOutputs(first.model), 'output');
+  const named = spec.firstFrame.cacheOutputs.flatMap((name, i) => (name === null ? [] : [[i, name] as const]));
+  const picked = pickTensors(source, 'vaeDecoder.causalFrames.firstFrame.cacheOutputs', first.component.path, named.map(([, name]) => name), graphOutputs(first.model), 'output');
+  const firstOut: (UserModelTensor | null)[] = spec.firstFrame.cacheOutputs.map(() => null);
+  named.forEach(([slot], i) => (firstOut[slot] = picked[i]!));
   const nextIn = pickTensors(source, 'vaeDecoder.causalFrames.nextFrame.cacheInputs', next.component.path, spec.nextFrame.cacheInputs, graphInputs(next.model), 'input');
   const nextOut = pickTensors(source, 'vaeDecoder.causalFrames.nextFrame.cacheOutputs', next.component.path, spec.nextFrame.cacheOutputs, graphOutputs(next.model), 'output');
   if (firstOut.length !== nextIn.length || nextOut.length !== nextIn.length) {
     throw new HarnessError(
       'bad-model-manifest',
-      `${source}: vaeDecoder.causalFrames: the first frame hands on ${firstOut.length} cache tensors, the next frame takes ${nextIn.length} and hands on ${nextOut.length}; they must be the same slots`,
+      `${source}: vaeDecoder.causalFrames: the first frame lists ${firstOut.length} cache slots, the next frame takes ${nextIn.length} and hands on ${nextOut.length}; they must be the same slots`,
     );
   }
   nextIn.forEach((slot, i) => {
-    for (const [what, other] of [['firstFrame.cacheOutputs', firstOut[i]!], ['nextFrame.cacheOutputs', nextOut[i]!]] as const) {
-      if (slot.shape && other.shape && JSON.stringify(slot.shape) !== JSON.stringify(other.shape)) {
+    for (const [what, other] of [['firstFrame.cacheOutputs', firstOut[i]], ['nextFrame.cacheOutputs', nextOut[i]!]] as const) {
+      if (other && slot.shape && other.shape && JSON.stringify(slot.shape) !== JSON.stringify(other.shape)) {
         throw new HarnessError(
           'shape-mismatch',
           `${source}: vaeDecoder.causalFrames.${what}.${i} "${other.name}" is ${shapeText(other)} but nextFrame.cacheInputs.${i} "${slot.name}" is ${shapeText(slot)}; a cache slot keeps its shape from call to call`,

@@ -104,7 +104,7 @@ const ditTextToVideo = z.strictObject({
     causalFrames: z
       .strictObject({
         temporalCompression: z.number().int().min(1),
-        firstFrame: causalFrame.extend({ cacheOutputs: z.array(tensorName) }),
+        firstFrame: causalFrame.extend({ cacheOutputs: z.array(tensorName.nullable()).describe('per cache slot (aligned with nextFrame.cacheInputs), the output that starts it; null: the slot starts as zeros') }),
         nextFrame: causalFrame.extend({ cacheInputs: z.array(tensorName), cacheOutputs: z.array(tensorName) }),
       })
       .optional()

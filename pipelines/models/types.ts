@@ -193,7 +193,8 @@ export interface ManifestDitDenoiser extends ManifestComponent<'sample' | 'times
 export interface ManifestCausalFrames {
   /** Video frames per latent frame after the first (which decodes to one). */
   temporalCompression: number;
-  firstFrame: ManifestComponent<'latents', 'sample'> & { cacheOutputs: string[] };
+  /** Per cache slot (aligned with nextFrame.cacheInputs), the output that starts it; null: the slot starts as zeros. */
+  firstFrame: ManifestComponent<'latents', 'sample'> & { cacheOutputs: (string | null)[] };
   nextFrame: ManifestComponent<'latents', 'sample'> & { cacheInputs: string[]; cacheOutputs: string[] };
 }
 
@@ -299,7 +300,8 @@ export type UserModelSource = UserTextToVideoSource | UserImageToVideoSource;
 /** The validated per-frame causal decoder of a DiT user model. */
 export interface UserCausalFrames {
   temporalCompression: number;
-  firstFrame: UserModelComponent<'latents', 'sample'> & { cacheOutputs: UserModelTensor[] };
+  /** Per cache slot, the first frame's output that starts it; null: the slot starts as zeros. */
+  firstFrame: UserModelComponent<'latents', 'sample'> & { cacheOutputs: (UserModelTensor | null)[] };
   nextFrame: UserModelComponent<'latents', 'sample'> & { cacheInputs: UserModelTensor[]; cacheOutputs: UserModelTensor[] };
 }
 

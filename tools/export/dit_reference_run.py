@@ -14,7 +14,7 @@ from block_cache import BlockCache
 from dit_configs import WAN_UNIPC
 from reference_run import FirstCall, run_with_steps
 from tensor_store import TensorStore
-from wan_models import decode_frame_by_frame, latent_dims, steady_cache_shapes
+from wan_models import cache_layout, decode_frame_by_frame, latent_dims
 
 STEPS = 4
 CACHE_INTERVAL = 2
@@ -48,18 +48,26 @@ def prompt_tokens(generator, vocab_size, length, eos, pad, words):
     return ids, mask
 
 
-def run_block_caches(pipe, transformer, blocks, calls_per_step, store, call, fresh_latents):
+def run_block_cache(pipe, transformer, blocks, calls_per_step, call, fresh_latents, first_blocks, last_blocks, interval):
+    cache = BlockCache(transformer, blocks, first_blocks, len(blocks) - last_blocks, interval, calls_per_step)
+    try:
+        frames, latents = run_with_steps(pipe, **{**call, "latents": fresh_latents()})
+    finally:
+        cache.remove()
+    return frames, latents, cache.kinds
+
+
+def run_block_caches(pipe, transformer, blocks, calls_per_step, store, call, fresh_latents, baseline_frames):
     summary = {}
     for name, (first_blocks, last_blocks) in BLOCK_CACHE_RUNS.items():
-        cache = BlockCache(transformer, blocks, first_blocks, len(blocks) - last_blocks, CACHE_INTERVAL, calls_per_step)
-        try:
-            frames, latents = run_with_steps(pipe, **{**call, "latents": fresh_latents()})
-        finally:
-            cache.remove()
+        frames, latents, kinds = run_block_cache(pipe, transformer, blocks, calls_per_step, call, fresh_latents, first_blocks, last_blocks, CACHE_INTERVAL)
         store.put(f"{name}.latents_per_step", latents)
         store.put(f"{name}.frames", frames)
         summary[name] = {"firstBlocks": first_blocks, "lastBlocks": last_blocks, "cachedBlocks": [first_blocks, len(blocks) - last_blocks],
-                         "stepKinds": cache.kinds}
+                         "stepKinds": kinds, "maxAbsDifferenceFromBaseline": float((frames - baseline_frames).abs().max())}
+    # The same cache with every step full must give the plain run exactly: the check that the cache only reuses.
+    frames, _latents, kinds = run_block_cache(pipe, transformer, blocks, calls_per_step, call, fresh_latents, 0, 0, 1)
+    summary["intervalOne"] = {"stepKinds": kinds, "maxAbsDifferenceFromBaseline": float((frames - baseline_frames).abs().max())}
     return summary
 
 
@@ -114,11 +122,11 @@ def record_wan(models, config, folder, seed):
     decoder_input = decode_call.args[0]
     store.put("vae_decoder.latent_sample", decoder_input, "latents · std + mean per channel, as WanPipeline passes them to vae.decode")
     store.put("vae_decoder.sample", decode_call.output)
-    cache_shapes = steady_cache_shapes(models["vae"], (1, channels, 1, h, w))
-    per_frame = decode_frame_by_frame(models["vae"], decoder_input, cache_shapes)
+    cache_shapes, empty_slots = cache_layout(models["vae"], (1, channels, 1, h, w))
+    per_frame = decode_frame_by_frame(models["vae"], decoder_input, cache_shapes, empty_slots)
     store.put("baseline.latents_per_step", latents, "latents after each step [steps, batch, channels, frames, h, w]")
     store.put("baseline.frames", video, "frames in [0, 1], [batch, frames, 3, H, W]")
-    caches = run_block_caches(pipe, pipe.transformer, pipe.transformer.blocks, 2, store, call, lambda: noise.clone())
+    caches = run_block_caches(pipe, pipe.transformer, pipe.transformer.blocks, 2, store, call, lambda: noise.clone(), video)
     store.save({
         "pipeline": "WanPipeline",
         "steps": STEPS,
@@ -128,15 +136,7 @@ def record_wan(models, config, folder, seed):
         "blockCache": {"interval": CACHE_INTERVAL, "blocks": len(pipe.transformer.blocks), "runs": caches,
                        "callsPerStep": 2, "note": "one residual per call of a step (prompt, negative prompt)"},
         "maxAbsDifferenceFrameByFrameDecodeVsDecode": float((per_frame - decode_call.output).abs().max()),
-        "maxAbsDifferenceBlockCacheVsBaseline": float((store_frames(store, folder, "blockcache") - video).abs().max()),
     })
-
-
-def store_frames(store, folder, name):
-    import numpy as np
-
-    entry = store.index[f"{name}.frames"]
-    return torch.from_numpy(np.fromfile(store.folder / entry["file"], dtype=np.float32).reshape(entry["shape"]))
 
 
 def record(pipeline, models, config, folder, seed):

@@ -72,7 +72,7 @@ def export_dit_pipeline(pipeline, scale, out, seed, exporter, reference):
         summary["files"][file_name] = {"irVersion": ir, "opset": opset, "bytes": size, "files": names, "parameters": parameter_count(model)}
         log(f"{pipeline}/{scale} {file_name}: IR {ir}, opset {opset}, {size / 1e6:.2f} MB, {time.time() - started:.0f} s")
     blocks = block_boundaries(out / "transformer.onnx", module.BLOCK_SCOPE, module.stream_tokens(config))
-    document = dit_manifest(pipeline, f"{pipeline}-{scale}", config, blocks, module)
+    document = dit_manifest(f"{pipeline}-{scale}", config, blocks, module, out)
     document["$schema"] = os.path.relpath(SCHEMA, out.resolve())
     (out / "manifest.json").write_text(json.dumps(document, indent=2) + "\n")
     (out / "export-info.json").write_text(json.dumps({**summary, "config": config}, indent=2, default=str) + "\n")

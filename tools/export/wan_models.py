@@ -1,11 +1,22 @@
 """Wan 2.1 text-to-video for the exporter: the models from a config dict, the graphs to export, and the VAE decoder
 split into per-latent-frame calls that carry its causal cache, as diffusers' AutoencoderKLWan decodes."""
 
+from pathlib import Path
+
+import onnx
 import torch
 from diffusers import AutoencoderKLWan, WanTransformer3DModel
 from transformers import UMT5Config, UMT5EncoderModel
 
+from dit_configs import WAN_UNIPC
+
 GUIDANCE_BATCH = 2
+# lightbench's scheduler config (pipelines/schedulers/flow-scheduler-config.ts) for Wan's diffusers scheduler.
+WAN_SCHEDULER = {
+    "kind": "unipc", "numTrainTimesteps": WAN_UNIPC["num_train_timesteps"], "predictionType": "flow_prediction",
+    "flowShift": WAN_UNIPC["flow_shift"], "solverOrder": WAN_UNIPC["solver_order"], "solverType": WAN_UNIPC["solver_type"],
+    "lowerOrderFinal": WAN_UNIPC["lower_order_final"], "disableCorrector": WAN_UNIPC["disable_corrector"],
+}
 
 
 def build_wan(config, seed):
@@ -40,45 +51,48 @@ def run_decoder_frame(vae, z_frame, cache, first):
     return torch.clamp(out, min=-1.0, max=1.0)
 
 
-def steady_cache_shapes(vae, latent_frame_shape):
-    """Shapes of the cache slots the decoder uses, after the second frame, which every later frame keeps (2 frames
-    per slot, CACHE_T). diffusers counts every causal conv of the decoder; the ones without temporal padding never
-    fill their slot, and they come last."""
-    cache = [None] * decoder_cache_size(vae)
+def cache_layout(vae, latent_frame_shape):
+    """The cache slots the decoder uses: their shapes after the second frame, which every later frame keeps (2
+    frames per slot, CACHE_T), and which slots the first frame leaves empty (the time upsamplers', marked "Rep").
+    diffusers counts every causal conv of the decoder; the ones without temporal padding never fill their slot,
+    and they come last."""
+    count = decoder_cache_size(vae)
+    cache = [None] * count
     z = torch.zeros(latent_frame_shape)
     with torch.no_grad():
         run_decoder_frame(vae, z, cache, first=True)
+        empty = [i for i, entry in enumerate(cache) if isinstance(entry, str)]
         run_decoder_frame(vae, z, cache, first=False)
     used = [entry for entry in cache if entry is not None]
     if any(entry is None for entry in cache[: len(used)]):
         raise RuntimeError("the decoder's used cache slots are not the first ones; the per-frame export assumes they are")
-    return [tuple(entry.shape) for entry in used]
+    return [tuple(entry.shape) for entry in used], empty
 
 
 def to_steady(entry, shape):
-    """The first frame leaves one-frame slots, or the marker "Rep" where the time upsampler has not run yet. Both
-    equal a two-frame slot with zeros in front: the causal convolutions pad with zeros exactly where a shorter cache
-    leaves room, and the upsampler's first time convolution pads two zero frames."""
-    if isinstance(entry, str):
-        return torch.zeros(shape)
+    """The first frame leaves one-frame slots; a two-frame slot with a zero frame in front is the same, since the
+    causal convolutions pad with zeros exactly where a shorter cache leaves room. Padded with a Pad node, so the
+    graph holds no zero tensors."""
     missing = shape[2] - entry.shape[2]
-    if missing == 0:
-        return entry
-    return torch.cat([torch.zeros((*entry.shape[:2], missing, *entry.shape[3:]), dtype=entry.dtype), entry], dim=2)
+    return entry if missing == 0 else torch.nn.functional.pad(entry, (0, 0, 0, 0, missing, 0))
 
 
 class FirstFrameDecoder(torch.nn.Module):
-    """Latent frame 0 → its video frame and the causal cache (fixed two-frame slots)."""
+    """Latent frame 0 → its video frame and the causal cache slots it fills (two frames each). The slots of the
+    time upsamplers, which have not run yet, are left out: they start as zeros, which is what the upsampler's
+    first time convolution pads with."""
 
-    def __init__(self, vae, cache_shapes):
+    def __init__(self, vae, cache_shapes, empty_slots):
         super().__init__()
         self.vae = vae
         self.cache_shapes = cache_shapes
+        self.empty_slots = set(empty_slots)
 
     def forward(self, z_frame):
         cache = [None] * decoder_cache_size(self.vae)
         frames = run_decoder_frame(self.vae, z_frame, cache, first=True)
-        return (frames, *[to_steady(entry, shape) for entry, shape in zip(cache, self.cache_shapes)])
+        filled = [to_steady(entry, shape) for i, (entry, shape) in enumerate(zip(cache, self.cache_shapes)) if i not in self.empty_slots]
+        return (frames, *filled)
 
 
 class NextFrameDecoder(torch.nn.Module):
@@ -94,12 +108,15 @@ class NextFrameDecoder(torch.nn.Module):
         return (frames, *cache[: len(cache_in)])
 
 
-def decode_frame_by_frame(vae, latents, cache_shapes):
-    """The per-frame graphs' computation chained in PyTorch: equals vae.decode(latents) (checked by the exporter)."""
-    first = FirstFrameDecoder(vae, cache_shapes)
+def decode_frame_by_frame(vae, latents, cache_shapes, empty_slots):
+    """The per-frame graphs' computation chained in PyTorch as a caller chains the graphs (empty slots start as
+    zeros): equals vae.decode(latents) (the exporter records the difference)."""
+    first = FirstFrameDecoder(vae, cache_shapes, empty_slots)
     following = NextFrameDecoder(vae)
     with torch.no_grad():
-        frames, *cache = first(latents[:, :, :1])
+        frames, *filled = first(latents[:, :, :1])
+        filled = iter(filled)
+        cache = [torch.zeros(shape) if i in empty_slots else next(filled) for i, shape in enumerate(cache_shapes)]
         outputs = [frames]
         for i in range(1, latents.shape[2]):
             frames, *cache = following(latents[:, :, i : i + 1], *cache)
@@ -133,11 +150,12 @@ def wan_components(models, config, meta=False):
     ]
     if meta:
         return components
-    cache_shapes = steady_cache_shapes(vae, (1, channels, 1, h, w))
+    cache_shapes, empty_slots = cache_layout(vae, (1, channels, 1, h, w))
     count = len(cache_shapes)
+    filled_names = [name for i, name in enumerate(cache_names(count, "out")) if i not in empty_slots]
     components += [
-        ("vae_decoder_first_frame.onnx", FirstFrameDecoder(vae, cache_shapes), lambda m, z: m(z),
-         (torch.randn((1, channels, 1, h, w)),), ["latent_frame"], ["sample", *cache_names(count, "out")], None),
+        ("vae_decoder_first_frame.onnx", FirstFrameDecoder(vae, cache_shapes, empty_slots), lambda m, z: m(z),
+         (torch.randn((1, channels, 1, h, w)),), ["latent_frame"], ["sample", *filled_names], None),
         ("vae_decoder_next_frame.onnx", NextFrameDecoder(vae), lambda m, z, *cache: m(z, *cache),
          (torch.randn((1, channels, 1, h, w)), *[torch.randn(s) for s in cache_shapes]),
          ["latent_frame", *cache_names(count, "in")], ["sample", *cache_names(count, "out")], None),
@@ -151,15 +169,62 @@ build = build_wan
 components = wan_components
 
 
-def steady_cache_shapes_of_config(config):
-    """The per-frame decoder's cache shapes for a config, from a throwaway VAE built from it."""
-    channels, _frames, h, w = latent_dims(config)
-    vae = AutoencoderKLWan(**config["vae"]).eval()
-    return steady_cache_shapes(vae, (1, channels, 1, h, w))
-
-
 def stream_tokens(config):
     """Wan's blocks carry the image tokens only; the text states enter every block's cross-attention unchanged."""
     _channels, frames, h, w = latent_dims(config)
     p_t, p_h, p_w = config["transformer"]["patch_size"]
     return {"image": (frames // p_t) * (h // p_h) * (w // p_w)}
+
+
+def manifest_sections(config, folder):
+    """The Wan-specific parts of the manifest; the cache tensors are read from the exported next-frame graph."""
+    channels, frames, h, w = latent_dims(config)
+    p = config["pipeline"]
+    next_frame = onnx.load(str(Path(folder) / "vae_decoder_next_frame.onnx"), load_external_data=False)
+    cache_count = sum(1 for i in next_frame.graph.input if i.name.startswith("cache_in_"))
+    first_frame = onnx.load(str(Path(folder) / "vae_decoder_first_frame.onnx"), load_external_data=False)
+    filled = {o.name for o in first_frame.graph.output}
+    # Per slot, the first frame's output that starts it, or None where the slot starts as zeros.
+    first_outputs = [name if name in filled else None for name in cache_names(cache_count, "out")]
+    return {
+        "description": "Wan 2.1 text-to-video (WanTransformer3DModel + UMT5 text encoder + AutoencoderKLWan) exported from diffusers with random weights",
+        "textEncoder": {
+            "file": "text_encoder.onnx",
+            "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask"},
+            "outputs": {"hiddenStates": "last_hidden_state"},
+            "vocabSize": config["text_encoder"]["vocab_size"],
+            "maxSequenceLength": p["max_sequence_length"],
+            # WanPipeline keeps the states of the prompt's tokens and zeroes the rest.
+            "statesPastPrompt": "zero",
+        },
+        "denoiser": {
+            "file": "transformer.onnx",
+            "inputs": {"sample": "hidden_states", "timestep": "timestep", "encoderHiddenStates": "encoder_hidden_states"},
+            "outputs": {"noisePred": "out_sample"},
+            "architecture": {
+                "patchSize": list(config["transformer"]["patch_size"]),
+                "rotaryEmbedding": "3d",
+                "timestepModulation": "per-block",
+                "textConditioning": "cross-attention",
+            },
+            # The pipeline calls the model once for the prompt and once for the negative prompt; the graph takes both.
+            "guidanceCalls": "separate",
+        },
+        "vaeDecoder": {
+            "file": "vae_decoder.onnx",
+            "inputs": {"latents": "latent_sample"},
+            "outputs": {"sample": "sample"},
+            "framesPerCall": None,
+            "causalFrames": {
+                "temporalCompression": 2 ** sum(config["vae"]["temperal_downsample"]),
+                "firstFrame": {"file": "vae_decoder_first_frame.onnx", "inputs": {"latents": "latent_frame"}, "outputs": {"sample": "sample"},
+                               "cacheOutputs": first_outputs},
+                "nextFrame": {"file": "vae_decoder_next_frame.onnx", "inputs": {"latents": "latent_frame"}, "outputs": {"sample": "sample"},
+                              "cacheInputs": cache_names(cache_count, "in"), "cacheOutputs": cache_names(cache_count, "out")},
+            },
+        },
+        "latent": {"channels": channels, "height": h, "width": w, "frames": frames,
+                   "channelMean": config["vae"].get("latents_mean"), "channelStd": config["vae"].get("latents_std")},
+        "scheduler": WAN_SCHEDULER,
+        "sourceScheduler": {"className": "UniPCMultistepScheduler", "config": WAN_UNIPC},
+    }
