@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HarnessError } from '../harness-error.ts';
 import { describeConfigIssues } from './describe-config-issues.ts';
 import { FLOW_SCHEDULER_KINDS, parseFlowSchedulerConfig } from './flow-scheduler-config.ts';
-import type { BetaSchedulerConfig, SchedulerConfig } from './types.ts';
+import type { BetaSchedulerConfig, SchedulerConfig, SchedulerKind } from './types.ts';
 
 /**
  * AnimateDiff's sampler as diffusers' AnimateDiff pipeline documents it: DDIM over Stable Diffusion 1.5's
@@ -73,15 +73,21 @@ const schedulerConfigSchema = z
     message: 'eta applies to ddim only; the euler sampler adds no noise',
   });
 
+const SCHEDULER_KINDS: readonly SchedulerKind[] = ['ddim', 'euler', ...FLOW_SCHEDULER_KINDS];
+
 /** Validates an untrusted scheduler config (suite file, results file); throws HarnessError('bad-scheduler'). */
 export function parseSchedulerConfig(input: unknown): SchedulerConfig {
-  const kind = (input as { kind?: unknown } | null)?.kind;
-  if ((FLOW_SCHEDULER_KINDS as readonly unknown[]).includes(kind)) {
-    return parseFlowSchedulerConfig(input as { kind: (typeof FLOW_SCHEDULER_KINDS)[number] });
+  if (input !== null && typeof input === 'object') {
+    const { kind } = input as { kind?: unknown };
+    if (!(SCHEDULER_KINDS as readonly unknown[]).includes(kind)) {
+      const accepted = SCHEDULER_KINDS.map((k) => JSON.stringify(k)).join('|');
+      throw new HarnessError('bad-scheduler', `invalid scheduler config: kind: expected one of ${accepted} (${kind === undefined ? 'missing' : `got ${JSON.stringify(kind)}`})`);
+    }
+    if ((FLOW_SCHEDULER_KINDS as readonly unknown[]).includes(kind)) {
+      return parseFlowSchedulerConfig(input as { kind: (typeof FLOW_SCHEDULER_KINDS)[number] });
+    }
   }
   const result = schedulerConfigSchema.safeParse(input);
   if (result.success) return result.data;
-  const kindAccepted = `expected one of ${['ddim', 'euler', ...FLOW_SCHEDULER_KINDS].map((k) => JSON.stringify(k)).join('|')}`;
-  const message = describeConfigIssues(input, result.error).replace(/^kind: [^;(]*/, `kind: ${kindAccepted} `);
-  throw new HarnessError('bad-scheduler', `invalid scheduler config: ${message}`);
+  throw new HarnessError('bad-scheduler', `invalid scheduler config: ${describeConfigIssues(input, result.error)}`);
 }
