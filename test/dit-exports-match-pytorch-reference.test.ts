@@ -51,47 +51,49 @@ for (const [fixture, cases] of Object.entries(CASES)) {
   });
 }
 
-describe('wan-tiny: the per-frame causal decoder', async () => {
-  const model = await loadDitManifest(join(USER_MODELS_DIR, 'wan-tiny', 'manifest.json'));
-  const causal = model.vaeDecoder.causalFrames!;
+for (const fixture of Object.keys(CASES)) {
+  describe(`${fixture}: the per-frame causal decoder`, async () => {
+    const model = await loadDitManifest(join(USER_MODELS_DIR, fixture, 'manifest.json'));
+    const causal = model.vaeDecoder.causalFrames!;
 
-  it('decodes frame by frame, carrying its cache, to what PyTorch decodes from all frames at once', async () => {
-    const latents = referenceTensor('wan-tiny', 'vae_decoder.latent_sample');
-    const [, channels, frames, h, w] = latents.dims as number[];
-    const frameSize = channels! * h! * w!;
-    // [1, C, F, h, w] → one latent frame [1, C, 1, h, w].
-    const frame = (f: number): Feed => {
-      const data = new Float32Array(frameSize);
-      for (let c = 0; c < channels!; c++) data.set((latents.data as Float32Array).subarray((c * frames! + f) * h! * w!, (c * frames! + f + 1) * h! * w!), c * h! * w!);
-      return { data, dims: [1, channels!, 1, h!, w!] };
-    };
-    const pieces: { data: Float32Array; frames: number }[] = [];
-    let outputs = await runModelFile(causal.firstFrame.path, { [causal.firstFrame.inputs.latents.name]: frame(0) });
-    pieces.push({ data: outputs[causal.firstFrame.outputs.sample.name]!, frames: 1 });
-    // Slots the first frame leaves out start as zeros.
-    let cache = causal.firstFrame.cacheOutputs.map((t, i) => (t ? outputs[t.name]! : new Float32Array((causal.nextFrame.cacheInputs[i]!.shape as number[]).reduce((a, b) => a * b, 1))));
-    for (let f = 1; f < frames!; f++) {
-      const feeds: Record<string, Feed> = { [causal.nextFrame.inputs.latents.name]: frame(f) };
-      causal.nextFrame.cacheInputs.forEach((t, i) => (feeds[t.name] = { data: cache[i]!, dims: t.shape as number[] }));
-      outputs = await runModelFile(causal.nextFrame.path, feeds);
-      pieces.push({ data: outputs[causal.nextFrame.outputs.sample.name]!, frames: causal.temporalCompression });
-      cache = causal.nextFrame.cacheOutputs.map((t) => outputs[t.name]!);
-    }
-    // Concatenate the [1, 3, k, H, W] pieces along frames.
-    const expected = referenceTensor('wan-tiny', 'vae_decoder.sample');
-    const [, rgb, videoFrames, height, width] = expected.dims as number[];
-    expect(pieces.reduce((n, p) => n + p.frames, 0)).toBe(videoFrames);
-    const plane = height! * width!;
-    const joined = new Float32Array(expected.data.length);
-    let start = 0;
-    for (const piece of pieces) {
-      for (let c = 0; c < rgb!; c++) {
-        for (let k = 0; k < piece.frames; k++) {
-          joined.set(piece.data.subarray((c * piece.frames + k) * plane, (c * piece.frames + k + 1) * plane), (c * videoFrames! + start + k) * plane);
-        }
+    it('decodes frame by frame, carrying its cache, to what PyTorch decodes from all frames at once', async () => {
+      const latents = referenceTensor(fixture, 'vae_decoder.latent_sample');
+      const [, channels, frames, h, w] = latents.dims as number[];
+      const frameSize = channels! * h! * w!;
+      // [1, C, F, h, w] → one latent frame [1, C, 1, h, w].
+      const frame = (f: number): Feed => {
+        const data = new Float32Array(frameSize);
+        for (let c = 0; c < channels!; c++) data.set((latents.data as Float32Array).subarray((c * frames! + f) * h! * w!, (c * frames! + f + 1) * h! * w!), c * h! * w!);
+        return { data, dims: [1, channels!, 1, h!, w!] };
+      };
+      const pieces: { data: Float32Array; frames: number }[] = [];
+      let outputs = await runModelFile(causal.firstFrame.path, { [causal.firstFrame.inputs.latents.name]: frame(0) });
+      pieces.push({ data: outputs[causal.firstFrame.outputs.sample.name]!, frames: 1 });
+      // Slots the first frame leaves out start as zeros.
+      let cache = causal.firstFrame.cacheOutputs.map((t, i) => (t ? outputs[t.name]! : new Float32Array((causal.nextFrame.cacheInputs[i]!.shape as number[]).reduce((a, b) => a * b, 1))));
+      for (let f = 1; f < frames!; f++) {
+        const feeds: Record<string, Feed> = { [causal.nextFrame.inputs.latents.name]: frame(f) };
+        causal.nextFrame.cacheInputs.forEach((t, i) => (feeds[t.name] = { data: cache[i]!, dims: t.shape as number[] }));
+        outputs = await runModelFile(causal.nextFrame.path, feeds);
+        pieces.push({ data: outputs[causal.nextFrame.outputs.sample.name]!, frames: causal.temporalCompression });
+        cache = causal.nextFrame.cacheOutputs.map((t) => outputs[t.name]!);
       }
-      start += piece.frames;
-    }
-    expectClose('wan-tiny per-frame decode', joined, expected.data as Float32Array);
+      // Concatenate the [1, 3, k, H, W] pieces along frames.
+      const expected = referenceTensor(fixture, 'vae_decoder.sample');
+      const [, rgb, videoFrames, height, width] = expected.dims as number[];
+      expect(pieces.reduce((n, p) => n + p.frames, 0)).toBe(videoFrames);
+      const plane = height! * width!;
+      const joined = new Float32Array(expected.data.length);
+      let start = 0;
+      for (const piece of pieces) {
+        for (let c = 0; c < rgb!; c++) {
+          for (let k = 0; k < piece.frames; k++) {
+            joined.set(piece.data.subarray((c * piece.frames + k) * plane, (c * piece.frames + k + 1) * plane), (c * videoFrames! + start + k) * plane);
+          }
+        }
+        start += piece.frames;
+      }
+      expectClose(`${fixture} per-frame decode`, joined, expected.data as Float32Array);
+    });
   });
-});
+}
