@@ -37,6 +37,8 @@ describe('flow-matching scheduler configs', () => {
     expect(parseError({ ...WAN_UNIPC_CONFIG, solverOrder: 4 })).toMatch(/solverOrder: .*\(got 4\)/);
     expect(parseError({ ...WAN_UNIPC_CONFIG, predictionType: 'epsilon' })).toContain('flow-prediction mode only');
     expect(parseError({ ...WAN_UNIPC_CONFIG, solverType: 'bh1' })).toContain('only bh2 is supported');
+    expect(parseError({ ...WAN_UNIPC_CONFIG, lowerOrderFinal: false })).toMatch(/lowerOrderFinal: must be true above order 1.*\(got false\)/);
+    expect(parseSchedulerConfig({ ...WAN_UNIPC_CONFIG, solverOrder: 1, lowerOrderFinal: false })).toMatchObject({ lowerOrderFinal: false });
     const { flowShift: _dropped, ...missing } = WAN_UNIPC_CONFIG;
     expect(parseError(missing)).toContain('flowShift');
   });

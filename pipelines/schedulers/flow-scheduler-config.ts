@@ -47,6 +47,9 @@ const uniPcSchema = z.strictObject({
   }),
   lowerOrderFinal: z.boolean(),
   disableCorrector: z.array(z.number().int().min(0)),
+}).refine((c) => c.lowerOrderFinal || c.solverOrder === 1, {
+  path: ['lowerOrderFinal'],
+  message: 'must be true above order 1: the last step goes to a zero sigma, where a higher-order step divides by zero (diffusers returns infinities)',
 });
 
 /** Validates a flow-matching scheduler config; throws HarnessError('bad-scheduler') naming the field and value. */

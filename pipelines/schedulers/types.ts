@@ -68,7 +68,7 @@ export interface UniPcFlowConfig {
   solverOrder: 1 | 2 | 3;
   /** B(h) = e^h − 1 of the UniPC paper (diffusers' `bh1`, B(h) = h, ends in NaN at a final sigma of zero). */
   solverType: 'bh2';
-  /** Lower the order on the last steps (needed for stability with few steps). */
+  /** Lower the order on the last steps; required above order 1, as the last step goes to a zero sigma. */
   lowerOrderFinal: boolean;
   /** Step indices after which the corrector is skipped (diffusers' disable_corrector). */
   disableCorrector: number[];
