@@ -70,6 +70,12 @@ describe('DiT manifest validation names the field and the value', () => {
     expect(error.message).toContain('a cache slot keeps its shape from call to call');
   });
 
+  it('a cache tensor the graph does not have, named by its slot', async () => {
+    const error = await loadError(variant('wan-tiny', (m) => (m.vaeDecoder.causalFrames.firstFrame.cacheOutputs[23] = 'cache_out_x')));
+    expect(error.code).toBe('unknown-tensor');
+    expect(error.message).toContain('vaeDecoder.causalFrames.firstFrame.cacheOutputs.23 is "cache_out_x"');
+  });
+
   it('a per-channel latent scale of the wrong length, and both kinds of scale at once', async () => {
     expect((await loadError(variant('wan-tiny', (m) => m.latent.channelMean.pop()))).message).toContain('one value per latent channel');
     expect((await loadError(variant('wan-tiny', (m) => (m.latent.scalingFactor = 0.5)))).message).toContain('either scalingFactor or channelMean');

@@ -50,16 +50,19 @@ function checkBlocks(source: string, file: string, blocks: ManifestDitBlocks, mo
   }
 }
 
-function pickTensors(source: string, field: string, file: string, names: string[], available: TensorSignature[], side: 'input' | 'output'): UserModelTensor[] {
+/** The named graph tensors, each an `[index in the manifest list, name]`; an unknown name is an error naming its index. */
+function pickTensors(source: string, field: string, file: string, entries: (readonly [number, string])[], available: TensorSignature[], side: 'input' | 'output'): UserModelTensor[] {
   const byName = new Map(available.map((t) => [t.name, t]));
-  return names.map((name, i) => {
+  return entries.map(([index, name]) => {
     const tensor = byName.get(name);
     if (!tensor) {
-      throw new HarnessError('unknown-tensor', `${source}: ${field}.${i} is "${name}", but ${basename(file)} has no ${side} of that name (closest: ${closestNames(name, [...byName.keys()], 3).join(', ')})`);
+      throw new HarnessError('unknown-tensor', `${source}: ${field}.${index} is "${name}", but ${basename(file)} has no ${side} of that name (closest: ${closestNames(name, [...byName.keys()], 3).join(', ')})`);
     }
     return toTensor(tensor);
   });
 }
+
+const indexed = (names: string[]) => names.map((name, i) => [i, name] as const);
 
 /** The per-frame causal decoder: both graphs open, cache names resolved, and each cache slot the same shape out of one call and into the next (a slot the first frame leaves null starts as zeros). */
 async function resolveCausalFrames(source: string, manifest: DitTextToVideoManifest): Promise<UserCausalFrames | null> {
@@ -68,11 +71,11 @@ async function resolveCausalFrames(source: string, manifest: DitTextToVideoManif
   const first = await resolveComponent(source, 'vaeDecoder.causalFrames.firstFrame', spec.firstFrame);
   const next = await resolveComponent(source, 'vaeDecoder.causalFrames.nextFrame', spec.nextFrame);
   const named = spec.firstFrame.cacheOutputs.flatMap((name, i) => (name === null ? [] : [[i, name] as const]));
-  const picked = pickTensors(source, 'vaeDecoder.causalFrames.firstFrame.cacheOutputs', first.component.path, named.map(([, name]) => name), graphOutputs(first.model), 'output');
+  const picked = pickTensors(source, 'vaeDecoder.causalFrames.firstFrame.cacheOutputs', first.component.path, named, graphOutputs(first.model), 'output');
   const firstOut: (UserModelTensor | null)[] = spec.firstFrame.cacheOutputs.map(() => null);
   named.forEach(([slot], i) => (firstOut[slot] = picked[i]!));
-  const nextIn = pickTensors(source, 'vaeDecoder.causalFrames.nextFrame.cacheInputs', next.component.path, spec.nextFrame.cacheInputs, graphInputs(next.model), 'input');
-  const nextOut = pickTensors(source, 'vaeDecoder.causalFrames.nextFrame.cacheOutputs', next.component.path, spec.nextFrame.cacheOutputs, graphOutputs(next.model), 'output');
+  const nextIn = pickTensors(source, 'vaeDecoder.causalFrames.nextFrame.cacheInputs', next.component.path, indexed(spec.nextFrame.cacheInputs), graphInputs(next.model), 'input');
+  const nextOut = pickTensors(source, 'vaeDecoder.causalFrames.nextFrame.cacheOutputs', next.component.path, indexed(spec.nextFrame.cacheOutputs), graphOutputs(next.model), 'output');
   if (firstOut.length !== nextIn.length || nextOut.length !== nextIn.length) {
     throw new HarnessError(
       'bad-model-manifest',
