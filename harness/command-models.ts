@@ -1,5 +1,6 @@
 import { basename, extname, resolve } from 'node:path';
 import Table from 'cli-table3';
+import { loadDitManifest, manifestKind } from '../pipelines/models/dit-manifest.ts';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
 import { PRESETS, getPreset } from '../pipelines/models/presets.ts';
 import { DIT_PRESETS, getDitPreset } from '../pipelines/models/dit-presets.ts';
@@ -22,6 +23,7 @@ import { unetBatch } from '../pipelines/user-conditioning.ts';
 import { VARIANT_DEFAULTS } from '../pipelines/variants.ts';
 import type { OptionSpecs } from './cli-arguments.ts';
 import { formatOptionsHelp, integerOption, parseCommandArguments } from './cli-arguments.ts';
+import { describeScheduler, formatDitManifest } from './format-dit-manifest.ts';
 import { HarnessError } from './harness-error.ts';
 
 /** Options of `lightbench models`. */
@@ -146,10 +148,8 @@ export function formatInspection(inspection: ModelInspection): string {
 }
 
 function schedulerText(model: UserModelSource): string {
-  const s = model.scheduler;
-  const extras = [s.predictionType, ...(s.karrasSigmas ? [`Karras sigmas ${s.karrasSigmas.sigmaMin}–${s.karrasSigmas.sigmaMax}`] : []), ...(s.timestepType === 'continuous' ? ['continuous timesteps'] : [])];
   const guidance = model.kind === 'image-to-video' && model.maxGuidanceScale !== null ? `${model.guidanceScale} → ${model.maxGuidanceScale} over frames` : `${model.guidanceScale}`;
-  return `scheduler ${s.kind} (${extras.join(', ')}), guidance ${guidance}`;
+  return `${describeScheduler(model.scheduler)}, guidance ${guidance}`;
 }
 
 /** What FME chunking would make of the UNet at the default chunk counts: regions by the rows they slice. */
@@ -261,6 +261,11 @@ export async function main(argv: string[]): Promise<number> {
   const file = positionals[0]!;
   const json = options.json === true;
   if (sub === 'inspect') {
+    if (isManifest(file) && (await manifestKind(file)) === 'text-to-video-dit') {
+      const model = await loadDitManifest(file);
+      process.stdout.write(`${json ? JSON.stringify(model, null, 2) : formatDitManifest(model)}\n`);
+      return 0;
+    }
     if (isManifest(file)) {
       const model = await loadModelManifest(file);
       process.stdout.write(`${json ? JSON.stringify(model, null, 2) : await formatManifest(model)}\n`);

@@ -253,6 +253,12 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
       : merged.scheduler === 'euler'
         ? SD_EULER_CONFIG
         : parseSchedulerConfig(merged.scheduler);
+  if (!user && (scheduler.kind === 'flow-match-euler' || scheduler.kind === 'unipc')) {
+    throw new HarnessError(
+      'bad-suite',
+      `scheduler: ${scheduler.kind} samples flow-matching (diffusion-transformer) models; the built-in presets are UNets that predict noise, so their schedulers are ddim, euler or a config of those kinds`,
+    );
+  }
   const suiteOverrides: VariantOverrides = {
     ...(merged.cacheInterval !== undefined ? { cacheInterval: merged.cacheInterval } : {}),
     ...(merged.cacheBranch !== undefined ? { cacheBranch: merged.cacheBranch } : {}),

@@ -4,7 +4,7 @@ import { gaussianNoise } from '../pipelines/seeded-random.ts';
 import { createScheduler } from '../pipelines/schedulers/create-scheduler.ts';
 import { DdimScheduler } from '../pipelines/schedulers/ddim-scheduler.ts';
 import { ANIMATEDIFF_DDIM_CONFIG } from '../pipelines/schedulers/scheduler-config.ts';
-import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
+import type { BetaSchedulerConfig } from '../pipelines/schedulers/types.ts';
 
 const LENGTH = 64;
 const x0 = gaussianNoise(1, LENGTH).map((v) => v * 0.5);
@@ -19,7 +19,7 @@ function noised(alphaProd: number): Float32Array {
   return x0.map((v, i) => mix(v, eps[i], Math.sqrt(alphaProd), Math.sqrt(1 - alphaProd)));
 }
 
-function ddim(overrides: Partial<SchedulerConfig>, steps = 10): DdimScheduler {
+function ddim(overrides: Partial<BetaSchedulerConfig>, steps = 10): DdimScheduler {
   const scheduler = createScheduler({ ...ANIMATEDIFF_DDIM_CONFIG, ...overrides }, steps);
   expect(scheduler).toBeInstanceOf(DdimScheduler);
   return scheduler as DdimScheduler;

@@ -4,7 +4,7 @@ import { computeNoiseSchedule } from '../pipelines/schedulers/betas.ts';
 import { createScheduler } from '../pipelines/schedulers/create-scheduler.ts';
 import { EulerDiscreteScheduler } from '../pipelines/schedulers/euler-discrete-scheduler.ts';
 import { SD_EULER_CONFIG } from '../pipelines/schedulers/scheduler-config.ts';
-import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
+import type { BetaSchedulerConfig } from '../pipelines/schedulers/types.ts';
 
 const LENGTH = 64;
 const x0 = gaussianNoise(3, LENGTH).map((v) => v * 0.5);
@@ -15,7 +15,7 @@ function noised(sigma: number): Float32Array {
   return x0.map((v, i) => v + sigma * eps[i]);
 }
 
-function euler(overrides: Partial<SchedulerConfig>, steps = 10): EulerDiscreteScheduler {
+function euler(overrides: Partial<BetaSchedulerConfig>, steps = 10): EulerDiscreteScheduler {
   const scheduler = createScheduler({ ...SD_EULER_CONFIG, ...overrides }, steps);
   expect(scheduler).toBeInstanceOf(EulerDiscreteScheduler);
   return scheduler as EulerDiscreteScheduler;

@@ -4,7 +4,7 @@ import { computeNoiseSchedule, type BetaSettings } from '../pipelines/schedulers
 import { createScheduler } from '../pipelines/schedulers/create-scheduler.ts';
 import { EulerDiscreteScheduler } from '../pipelines/schedulers/euler-discrete-scheduler.ts';
 import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG } from '../pipelines/schedulers/scheduler-config.ts';
-import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
+import type { BetaSchedulerConfig } from '../pipelines/schedulers/types.ts';
 
 interface ReferenceStep {
   stepIndex: number;
@@ -14,7 +14,7 @@ interface ReferenceStep {
 }
 interface ReferenceCase {
   name: string;
-  config: SchedulerConfig;
+  config: BetaSchedulerConfig;
   numInferenceSteps: number;
   timesteps: number[];
   initNoiseSigma: number;
@@ -31,7 +31,7 @@ interface Reference {
     alphasCumprod: number[];
     alphasCumprodFloat64: number[];
   }[];
-  presets: { sdEuler: SchedulerConfig; animateDiffDdim: SchedulerConfig };
+  presets: { sdEuler: BetaSchedulerConfig; animateDiffDdim: BetaSchedulerConfig };
   cases: ReferenceCase[];
 }
 

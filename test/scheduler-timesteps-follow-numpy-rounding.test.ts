@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createScheduler } from '../pipelines/schedulers/create-scheduler.ts';
 import { roundHalfToEven } from '../pipelines/schedulers/timesteps.ts';
-import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
+import type { BetaSchedulerConfig } from '../pipelines/schedulers/types.ts';
 
 interface TimestepCase {
-  config: SchedulerConfig;
+  config: BetaSchedulerConfig;
   numInferenceSteps: number;
   timesteps: number[];
 }

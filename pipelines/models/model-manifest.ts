@@ -10,7 +10,7 @@ import { closestNames, defaultOpset, externalDataFiles, graphInputs, graphOutput
 import { findSkipConnections } from '../onnx/skip-connections.ts';
 import { parseSchedulerConfig } from '../schedulers/scheduler-config.ts';
 import { checkImageToVideoShapes, checkTextToVideoShapes } from './model-manifest-shapes.ts';
-import type { ManifestComponent, ModelManifest, UserModelComponent, UserModelCutPoint, UserModelSource, UserModelTensor } from './types.ts';
+import type { ManifestComponent, ModelManifest, UnetModelManifest, UserModelComponent, UserModelCutPoint, UserModelSource, UserModelTensor } from './types.ts';
 
 /** CLIP's BPE vocabulary: 49 406 merges and words, then <|startoftext|> and <|endoftext|>. */
 const CLIP_VOCAB_SIZE = 49408;
@@ -60,11 +60,79 @@ const common = {
     frames: z.number().int().min(1),
     scalingFactor: z.number().gt(0).describe('latents are divided by it before decoding'),
   }),
-  scheduler: z.record(z.string(), z.unknown()).describe("lightbench's scheduler config: kind, numTrainTimesteps, betaStart, betaEnd, betaSchedule, timestepSpacing, stepsOffset, predictionType, clipSample, setAlphaToOne, eta"),
+  scheduler: z.record(z.string(), z.unknown()).describe("lightbench's scheduler config: kind (ddim, euler, flow-match-euler, unipc) and that kind's settings (ddim/euler: numTrainTimesteps, betaStart, betaEnd, betaSchedule, timestepSpacing, stepsOffset, predictionType, clipSample, setAlphaToOne, eta; flow-match-euler: numTrainTimesteps, shift, dynamicShift; unipc: numTrainTimesteps, predictionType, flowShift, solverOrder, solverType, lowerOrderFinal, disableCorrector)"),
   sourceScheduler: z.strictObject({ className: z.string(), config: z.record(z.string(), z.unknown()) }).optional().describe('the diffusers scheduler the model was made for, as exported'),
   guidanceScale: z.number().min(0),
   defaultSteps: z.number().int().min(1).optional(),
 };
+
+const streamTensors = z
+  .strictObject({ image: tensorName.optional(), text: tensorName.optional() })
+  .describe('a tensor per stream: image tokens, and text tokens in MM-DiT blocks');
+const ditLatentSize = z.number().int().min(1);
+const causalFrame = component(['latents'], ['sample'], 'one call of the per-frame causal decoder');
+
+const ditTextToVideo = z.strictObject({
+  $schema: z.string().optional(),
+  manifestVersion: z.literal(1),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  kind: z.literal('text-to-video-dit'),
+  textEncoder: component(['inputIds', 'attentionMask'], ['hiddenStates'], 'the text encoder: token ids and attention mask [1, length] → hidden states [1, length, width]').extend({
+    vocabSize: z.number().int().min(3),
+    maxSequenceLength: z.number().int().min(1).describe('prompts are padded to this many tokens'),
+    statesPastPrompt: z.enum(['zero', 'kept']).describe("zero: states past the prompt's tokens are zeroed before the denoiser (Wan); kept: passed as computed (EasyAnimate)"),
+  }),
+  denoiser: component(['sample', 'timestep', 'encoderHiddenStates'], ['noisePred'], 'the diffusion transformer: latents [batch, channels, frames, h, w], timestep [batch], text states [batch, length, width] → flow prediction like the latents').extend({
+    kind: z.literal('dit'),
+    architecture: z.strictObject({
+      patchSize: z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]).describe('[frames, height, width] of the latent patch one token covers'),
+      rotaryEmbedding: z.literal('3d').describe('rotary position embedding over (frame, row, column), computed inside the graph'),
+      timestepModulation: z.literal('per-block').describe("every block's shift/scale/gate come from the timestep embedding (adaLN)"),
+      textConditioning: z.enum(['cross-attention', 'joint-attention']).describe('cross-attention: text states enter every block unchanged (Wan); joint-attention: text tokens are a stream of the blocks (MM-DiT, EasyAnimate)'),
+      blocks: z.strictObject({
+        count: z.number().int().min(1),
+        streams: z.array(z.enum(['image', 'text'])).min(1),
+        input: streamTensors.describe('the stream tensors entering the first block'),
+        outputs: z.array(streamTensors).describe('per block, the stream tensors it hands on (the block cache records residuals between them)'),
+      }),
+    }),
+    guidanceCalls: z.enum(['separate', 'batched']).describe('how the source pipeline runs guidance; the graph takes [negative; prompt] as one batch either way'),
+  }),
+  vaeDecoder: component(['latents'], ['sample'], 'the causal VAE decoder: latents [1, channels, frames, h, w] → video [1, 3, frames, H, W] in [-1, 1]').extend({
+    framesPerCall: z.number().int().min(1).nullable().optional().describe('latent frames one call decodes; null or absent: all of them'),
+    causalFrames: z
+      .strictObject({
+        temporalCompression: z.number().int().min(1),
+        firstFrame: causalFrame.extend({ cacheOutputs: z.array(tensorName.nullable()).describe('per cache slot (aligned with nextFrame.cacheInputs), the output that starts it; null: the slot starts as zeros') }),
+        nextFrame: causalFrame.extend({ cacheInputs: z.array(tensorName), cacheOutputs: z.array(tensorName) }),
+      })
+      .optional()
+      .describe("the decoder split per latent frame, its causal-conv cache carried from call to call (diffusers' AutoencoderKLWan)"),
+  }),
+  latent: z
+    .strictObject({
+      channels: ditLatentSize,
+      height: ditLatentSize,
+      width: ditLatentSize,
+      frames: ditLatentSize,
+      scalingFactor: z.number().gt(0).optional().describe('latents are divided by it before decoding'),
+      channelMean: z.array(z.number()).optional().describe('with channelStd: latents · std + mean per channel before decoding (Wan)'),
+      channelStd: z.array(z.number().gt(0)).optional(),
+    })
+    .refine((l) => (l.scalingFactor === undefined) !== (l.channelMean === undefined && l.channelStd === undefined), {
+      message: 'give either scalingFactor or channelMean with channelStd',
+    })
+    .refine((l) => (l.channelMean === undefined) === (l.channelStd === undefined), { message: 'channelMean and channelStd go together' })
+    .refine((l) => l.channelMean === undefined || (l.channelMean.length === l.channels && l.channelStd?.length === l.channels), {
+      message: 'channelMean and channelStd need one value per latent channel',
+    }),
+  video: z.strictObject({ frames: ditLatentSize, height: ditLatentSize, width: ditLatentSize }),
+  scheduler: common.scheduler,
+  sourceScheduler: common.sourceScheduler,
+  guidanceScale: common.guidanceScale,
+  defaultSteps: common.defaultSteps,
+});
 
 /** A model manifest as written by a user (JSON or YAML). */
 export const ModelManifestSchema = z.discriminatedUnion('kind', [
@@ -84,6 +152,7 @@ export const ModelManifestSchema = z.discriminatedUnion('kind', [
     maxGuidanceScale: z.number().min(0).optional().describe('guidance grows linearly over frames from guidanceScale to this (SVD)'),
     conditioning: z.strictObject({ fps: z.number(), motionBucketId: z.number(), noiseAugStrength: z.number().min(0) }).describe('added_time_ids = [fps − 1, motionBucketId, noiseAugStrength]'),
   }),
+  ditTextToVideo,
 ]);
 
 // The zod schema and the public types describe one format; this fails to compile when they drift apart.
@@ -123,11 +192,18 @@ export function parseModelManifest(input: unknown, source: string): ModelManifes
   } catch (error) {
     throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${(error as Error).message}`);
   }
+  if (result.data.kind !== 'text-to-video-dit' && (scheduler.kind === 'flow-match-euler' || scheduler.kind === 'unipc')) {
+    throw new HarnessError(
+      'bad-model-manifest',
+      `${source}: scheduler: kind "${scheduler.kind}" samples flow-matching models (kind "text-to-video-dit"); a ${result.data.kind} UNet predicts noise, so its scheduler is ddim or euler`,
+    );
+  }
   const { $schema: _ignored, ...manifest } = result.data;
   return { ...manifest, scheduler } as ModelManifest;
 }
 
-async function readManifestFile(path: string): Promise<unknown> {
+/** A manifest file's parsed JSON or YAML (by extension); a missing or unreadable file is a HarnessError. */
+export async function readManifestFile(path: string): Promise<unknown> {
   if (!existsSync(path)) throw new HarnessError('model-not-found', `model manifest not found: ${path}`);
   const text = await readFile(path, 'utf8');
   const yaml = ['.yaml', '.yml'].includes(extname(path).toLowerCase());
@@ -141,7 +217,7 @@ async function readManifestFile(path: string): Promise<unknown> {
 const toTensor = (s: TensorSignature): UserModelTensor => ({ name: s.name, elementType: s.elementType, shape: s.shape });
 
 /** Opens one component's ONNX file and resolves its role names against the graph's inputs and outputs. */
-async function resolveComponent<I extends string, O extends string>(
+export async function resolveComponent<I extends string, O extends string>(
   source: string,
   field: string,
   spec: Omit<ManifestComponent<I, O>, 'inputs'> & { inputs: Partial<Record<I, string>> },
@@ -184,7 +260,7 @@ async function resolveComponent<I extends string, O extends string>(
 }
 
 /** Checks the cut points against the UNet graph: each tensor exists, is a 4-D feature, and pairs with its branch. */
-function resolveCutPoints(source: string, manifest: ModelManifest, model: OnnxModel): UserModelCutPoint[] {
+function resolveCutPoints(source: string, manifest: UnetModelManifest, model: OnnxModel): UserModelCutPoint[] {
   const points = manifest.unet.deepCache?.cutPoints ?? [];
   const produced = nodeOutputNames(model);
   const stated = statedSignatures(model);
@@ -218,6 +294,12 @@ function resolveCutPoints(source: string, manifest: ModelManifest, model: OnnxMo
 export async function loadModelManifest(manifestPath: string): Promise<UserModelSource> {
   const source = resolve(manifestPath);
   const manifest = parseModelManifest(await readManifestFile(source), source);
+  if (manifest.kind === 'text-to-video-dit') {
+    throw new HarnessError(
+      'unsupported-model',
+      `${source}: a diffusion-transformer manifest (kind "text-to-video-dit"); lightbench runs UNet manifests (kind "text-to-video" or "image-to-video") so far. \`lightbench models inspect ${manifestPath}\` checks it.`,
+    );
+  }
   const unet = await resolveComponent(source, 'unet', manifest.unet);
   const vaeDecoder = await resolveComponent(source, 'vaeDecoder', manifest.vaeDecoder);
   const base = {

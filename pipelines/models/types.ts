@@ -228,8 +228,88 @@ export interface ImageToVideoManifest extends ModelManifestBase {
   conditioning: { fps: number; motionBucketId: number; noiseAugStrength: number };
 }
 
+/** A manifest of a UNet pipeline (what `run --model` runs today). */
+export type UnetModelManifest = TextToVideoManifest | ImageToVideoManifest;
+
 /** A model manifest file's contents. */
-export type ModelManifest = TextToVideoManifest | ImageToVideoManifest;
+export type ModelManifest = UnetModelManifest | DitTextToVideoManifest;
+
+/** A stream of tokens a DiT block carries: the patchified latents, and in MM-DiT blocks the text tokens too. */
+export type DitStream = 'image' | 'text';
+
+/** The tensors between a DiT's transformer blocks, per stream (a block may hand on no text: the last MM-DiT block's goes unread). */
+export interface ManifestDitBlocks {
+  count: number;
+  streams: DitStream[];
+  /** The stream tensors entering the first block. */
+  input: Partial<Record<DitStream, string>>;
+  /** Per block, the stream tensors it hands on. */
+  outputs: Partial<Record<DitStream, string>>[];
+}
+
+/** How a DiT denoiser turns latents into tokens and conditions its blocks. */
+export interface ManifestDitArchitecture {
+  /** [frames, height, width] of one latent patch (one token). */
+  patchSize: [number, number, number];
+  /** Rotary position embedding over (frame, row, column), computed inside the graph from the sample's shape. */
+  rotaryEmbedding: '3d';
+  /** Shift/scale/gate of every block from the timestep embedding (adaLN). */
+  timestepModulation: 'per-block';
+  /** `cross-attention`: text states enter every block unchanged (Wan); `joint-attention`: text tokens are a stream (MM-DiT, EasyAnimate). */
+  textConditioning: 'cross-attention' | 'joint-attention';
+  blocks: ManifestDitBlocks;
+}
+
+/** The DiT denoiser: latents [batch, channels, frames, h, w] and a timestep per batch row → flow (velocity) prediction. */
+export interface ManifestDitDenoiser extends ManifestComponent<'sample' | 'timestep' | 'encoderHiddenStates', 'noisePred'> {
+  kind: 'dit';
+  architecture: ManifestDitArchitecture;
+  /** How the source pipeline runs guidance: two calls (prompt, negative prompt) or one batch of [negative; prompt]; the graph's batch holds both either way. */
+  guidanceCalls: 'separate' | 'batched';
+}
+
+/** A causal VAE decoder split into per-latent-frame calls that carry its causal-conv cache, as diffusers' Wan VAE decodes. */
+export interface ManifestCausalFrames {
+  /** Video frames per latent frame after the first (which decodes to one). */
+  temporalCompression: number;
+  /** Per cache slot (aligned with nextFrame.cacheInputs), the output that starts it; null: the slot starts as zeros. */
+  firstFrame: ManifestComponent<'latents', 'sample'> & { cacheOutputs: (string | null)[] };
+  nextFrame: ManifestComponent<'latents', 'sample'> & { cacheInputs: string[]; cacheOutputs: string[] };
+}
+
+/** Latent dimensions of a DiT pipeline and how latents are scaled before decoding: divided by `scalingFactor`, or per channel ·std + mean. */
+export interface ManifestDitLatent {
+  channels: number;
+  height: number;
+  width: number;
+  frames: number;
+  scalingFactor?: number;
+  channelMean?: number[];
+  channelStd?: number[];
+}
+
+/** A text-to-video diffusion-transformer manifest (Wan, EasyAnimate). */
+export interface DitTextToVideoManifest {
+  manifestVersion: 1;
+  name: string;
+  description?: string;
+  kind: 'text-to-video-dit';
+  textEncoder: ManifestComponent<'inputIds' | 'attentionMask', 'hiddenStates'> & {
+    vocabSize: number;
+    maxSequenceLength: number;
+    /** `zero`: states past the prompt's tokens are set to zero before the denoiser (Wan); `kept`: passed as computed (EasyAnimate). */
+    statesPastPrompt: 'zero' | 'kept';
+  };
+  denoiser: ManifestDitDenoiser;
+  vaeDecoder: ManifestVaeDecoder & { causalFrames?: ManifestCausalFrames };
+  latent: ManifestDitLatent;
+  /** The video the latents decode to. */
+  video: { frames: number; height: number; width: number };
+  scheduler: import('../schedulers/types.ts').SchedulerConfig;
+  sourceScheduler?: { className: string; config: Record<string, unknown> };
+  guidanceScale: number;
+  defaultSteps?: number;
+}
 
 /** A tensor of a user model as its file states it: name, element type, shape (numbers, symbolic names, or null for unknown). */
 export interface UserModelTensor {
@@ -295,3 +375,33 @@ export interface UserImageToVideoSource extends UserModelSourceBase {
 
 /** A user model as loadModelManifest returns it, files and tensor names checked against the graphs. */
 export type UserModelSource = UserTextToVideoSource | UserImageToVideoSource;
+
+/** The validated per-frame causal decoder of a DiT user model. */
+export interface UserCausalFrames {
+  temporalCompression: number;
+  /** Per cache slot, the first frame's output that starts it; null: the slot starts as zeros. */
+  firstFrame: UserModelComponent<'latents', 'sample'> & { cacheOutputs: (UserModelTensor | null)[] };
+  nextFrame: UserModelComponent<'latents', 'sample'> & { cacheInputs: UserModelTensor[]; cacheOutputs: UserModelTensor[] };
+}
+
+/** A validated text-to-video DiT user model: files, tensor names, block boundaries and shapes checked against the graphs. */
+export interface UserDitSource {
+  manifestPath: string;
+  name: string;
+  description: string | null;
+  kind: 'text-to-video-dit';
+  textEncoder: UserModelComponent<'inputIds' | 'attentionMask', 'hiddenStates'> & { vocabSize: number; maxSequenceLength: number; statesPastPrompt: 'zero' | 'kept' };
+  denoiser: UserModelComponent<'sample' | 'timestep' | 'encoderHiddenStates', 'noisePred'> & {
+    architecture: ManifestDitArchitecture;
+    guidanceCalls: 'separate' | 'batched';
+    /** Tokens per stream: latent patches, and text positions. */
+    tokens: { image: number; text: number };
+  };
+  vaeDecoder: UserModelComponent<'latents', 'sample'> & { framesPerCall: number | null; causalFrames: UserCausalFrames | null };
+  latent: ManifestDitLatent;
+  video: { frames: number; height: number; width: number };
+  scheduler: import('../schedulers/types.ts').SchedulerConfig;
+  sourceScheduler: { className: string; config: Record<string, unknown> } | null;
+  guidanceScale: number;
+  defaultSteps: number | null;
+}

@@ -2,14 +2,14 @@ import { gaussianNoise } from '../seeded-random.ts';
 import { computeNoiseSchedule } from './betas.ts';
 import { checkSameLength, checkStepIndex } from './check-step-inputs.ts';
 import { roundHalfToEven, spacedTimesteps } from './timesteps.ts';
-import type { Scheduler, SchedulerConfig } from './types.ts';
+import type { BetaSchedulerConfig, Scheduler } from './types.ts';
 
 /**
  * DDIM (Song et al. 2021) as diffusers' DDIMScheduler computes it, in float64. With eta > 0 the variance noise of
  * step i is drawn from the seeded stream `varianceNoiseSeed + i`, so a step's noise does not depend on call order.
  */
 export class DdimScheduler implements Scheduler {
-  readonly config: SchedulerConfig;
+  readonly config: BetaSchedulerConfig;
   readonly timesteps: readonly number[];
   readonly initNoiseSigma = 1;
   readonly numInferenceSteps: number;
@@ -17,7 +17,7 @@ export class DdimScheduler implements Scheduler {
   private readonly finalAlphaCumprod: number;
   private readonly varianceNoiseSeed: number;
 
-  constructor(config: SchedulerConfig, numInferenceSteps: number, varianceNoiseSeed = 0) {
+  constructor(config: BetaSchedulerConfig, numInferenceSteps: number, varianceNoiseSeed = 0) {
     this.config = config;
     this.numInferenceSteps = numInferenceSteps;
     this.timesteps = spacedTimesteps(config, numInferenceSteps).map(roundHalfToEven);

@@ -1,7 +1,7 @@
 import { computeNoiseSchedule } from './betas.ts';
 import { checkSameLength, checkStepIndex } from './check-step-inputs.ts';
 import { spacedTimesteps } from './timesteps.ts';
-import type { Scheduler, SchedulerConfig } from './types.ts';
+import type { BetaSchedulerConfig, Scheduler } from './types.ts';
 
 // np.interp over the integer grid 0..n-1, clamped at both ends as numpy clamps.
 function interpolate(values: Float64Array, position: number): number {
@@ -46,14 +46,14 @@ function karrasSigmas(sigmaMin: number, sigmaMax: number, count: number): number
  * computes it with linear sigma interpolation and a final sigma of zero, in float64.
  */
 export class EulerDiscreteScheduler implements Scheduler {
-  readonly config: SchedulerConfig;
+  readonly config: BetaSchedulerConfig;
   readonly timesteps: readonly number[];
   readonly initNoiseSigma: number;
   readonly numInferenceSteps: number;
   /** Noise level per step, plus a trailing 0 for the clean sample. */
   readonly sigmas: readonly number[];
 
-  constructor(config: SchedulerConfig, numInferenceSteps: number) {
+  constructor(config: BetaSchedulerConfig, numInferenceSteps: number) {
     this.config = config;
     this.numInferenceSteps = numInferenceSteps;
     const { alphasCumprod, betas } = computeNoiseSchedule(config);

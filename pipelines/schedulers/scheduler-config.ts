@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { HarnessError } from '../harness-error.ts';
-import type { SchedulerConfig } from './types.ts';
+import { describeConfigIssues } from './describe-config-issues.ts';
+import { FLOW_SCHEDULER_KINDS, parseFlowSchedulerConfig } from './flow-scheduler-config.ts';
+import type { BetaSchedulerConfig, SchedulerConfig, SchedulerKind } from './types.ts';
 
 /**
  * AnimateDiff's sampler as diffusers' AnimateDiff pipeline documents it: DDIM over Stable Diffusion 1.5's
  * scheduler config (set_alpha_to_one false) with linear betas, linspace spacing and clipping off.
  */
-export const ANIMATEDIFF_DDIM_CONFIG: SchedulerConfig = Object.freeze({
+export const ANIMATEDIFF_DDIM_CONFIG: BetaSchedulerConfig = Object.freeze({
   kind: 'ddim',
   numTrainTimesteps: 1000,
   betaStart: 0.00085,
@@ -21,7 +23,7 @@ export const ANIMATEDIFF_DDIM_CONFIG: SchedulerConfig = Object.freeze({
 });
 
 /** Stable Diffusion 1.5's scheduler config loaded into EulerDiscreteScheduler (whose default spacing is linspace). */
-export const SD_EULER_CONFIG: SchedulerConfig = Object.freeze({
+export const SD_EULER_CONFIG: BetaSchedulerConfig = Object.freeze({
   kind: 'euler',
   numTrainTimesteps: 1000,
   betaStart: 0.00085,
@@ -71,15 +73,21 @@ const schedulerConfigSchema = z
     message: 'eta applies to ddim only; the euler sampler adds no noise',
   });
 
+const SCHEDULER_KINDS: readonly SchedulerKind[] = ['ddim', 'euler', ...FLOW_SCHEDULER_KINDS];
+
 /** Validates an untrusted scheduler config (suite file, results file); throws HarnessError('bad-scheduler'). */
 export function parseSchedulerConfig(input: unknown): SchedulerConfig {
+  if (input !== null && typeof input === 'object') {
+    const { kind } = input as { kind?: unknown };
+    if (!(SCHEDULER_KINDS as readonly unknown[]).includes(kind)) {
+      const accepted = SCHEDULER_KINDS.map((k) => JSON.stringify(k)).join('|');
+      throw new HarnessError('bad-scheduler', `invalid scheduler config: kind: expected one of ${accepted} (${kind === undefined ? 'missing' : `got ${JSON.stringify(kind)}`})`);
+    }
+    if ((FLOW_SCHEDULER_KINDS as readonly unknown[]).includes(kind)) {
+      return parseFlowSchedulerConfig(input as { kind: (typeof FLOW_SCHEDULER_KINDS)[number] });
+    }
+  }
   const result = schedulerConfigSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    if (issue.path.length === 0) return `(config): ${issue.message}`;
-    const field = issue.path.join('.');
-    const given = (input as Record<PropertyKey, unknown>)[issue.path[0]];
-    return given === undefined ? `${field}: ${issue.message}` : `${field}: ${issue.message} (got ${JSON.stringify(given)})`;
-  });
-  throw new HarnessError('bad-scheduler', `invalid scheduler config: ${problems.join('; ')}`);
+  throw new HarnessError('bad-scheduler', `invalid scheduler config: ${describeConfigIssues(input, result.error)}`);
 }

@@ -1,5 +1,8 @@
-/** Scheduler family: DDIM (AnimateDiff's default) or Euler discrete (Stable Diffusion's common choice). */
-export type SchedulerKind = 'ddim' | 'euler';
+/**
+ * Scheduler family: DDIM (AnimateDiff's default), Euler discrete (Stable Diffusion's common choice), flow-matching
+ * Euler (EasyAnimate's) or UniPC in flow-prediction mode (Wan's).
+ */
+export type SchedulerKind = BetaSchedulerConfig['kind'] | FlowSchedulerConfig['kind'];
 
 /** How the training noise schedule's betas grow from betaStart to betaEnd. */
 export type BetaSchedule = 'linear' | 'scaled_linear';
@@ -11,8 +14,11 @@ export type TimestepSpacing = 'leading' | 'linspace' | 'trailing';
 export type PredictionType = 'epsilon' | 'v_prediction';
 
 /** Scheduler settings as recorded in results; field meanings follow diffusers' scheduler configs. */
-export interface SchedulerConfig {
-  kind: SchedulerKind;
+export type SchedulerConfig = BetaSchedulerConfig | FlowSchedulerConfig;
+
+/** Settings of the samplers over a training noise schedule of betas (DDIM, Euler discrete). */
+export interface BetaSchedulerConfig {
+  kind: 'ddim' | 'euler';
   numTrainTimesteps: number;
   betaStart: number;
   betaEnd: number;
@@ -29,7 +35,52 @@ export interface SchedulerConfig {
   timestepType?: 'discrete' | 'continuous';
 }
 
-/** A configured sampler for a fixed number of inference steps; stateless between calls, indexed by step. */
+/**
+ * Resolution-dependent shifting (diffusers' use_dynamic_shifting): σ' = f(μ)/(f(μ) + (1/σ − 1)) with f = exp for
+ * `exponential` and f(μ) = μ for `linear`, replacing the fixed shift; μ is the value the pipeline passes.
+ */
+export interface DynamicShift {
+  timeShiftType: 'exponential' | 'linear';
+  mu: number;
+}
+
+/** Flow-matching Euler (diffusers' FlowMatchEulerDiscreteScheduler): σ from 1 down to 1/numTrainTimesteps, shifted. */
+export interface FlowMatchEulerConfig {
+  kind: 'flow-match-euler';
+  numTrainTimesteps: number;
+  /** σ' = shift·σ / (1 + (shift − 1)·σ); 1 keeps the sigmas linear. */
+  shift: number;
+  /** When present, replaces `shift` when the inference sigmas are placed (the training table stays unshifted). */
+  dynamicShift?: DynamicShift;
+}
+
+/**
+ * UniPC (Zhao et al. 2023) predicting x₀ from a flow (velocity) prediction over flow sigmas, as diffusers'
+ * UniPCMultistepScheduler runs with prediction_type flow_prediction, use_flow_sigmas, final sigma zero.
+ */
+export interface UniPcFlowConfig {
+  kind: 'unipc';
+  numTrainTimesteps: number;
+  predictionType: 'flow_prediction';
+  /** σ' = flowShift·σ / (1 + (flowShift − 1)·σ) over σ = linspace(1, 1/numTrainTimesteps). */
+  flowShift: number;
+  /** Order of the predictor (the corrector uses the same history); diffusers accepts 1 to 3. */
+  solverOrder: 1 | 2 | 3;
+  /** B(h) = e^h − 1 of the UniPC paper (diffusers' `bh1`, B(h) = h, ends in NaN at a final sigma of zero). */
+  solverType: 'bh2';
+  /** Lower the order on the last steps; required above order 1, as the last step goes to a zero sigma. */
+  lowerOrderFinal: boolean;
+  /** Step indices after which the corrector is skipped (diffusers' disable_corrector). */
+  disableCorrector: number[];
+}
+
+/** Settings of the flow-matching samplers that diffusion-transformer video pipelines ship. */
+export type FlowSchedulerConfig = FlowMatchEulerConfig | UniPcFlowConfig;
+
+/**
+ * A configured sampler for a fixed number of inference steps, indexed by step. Multistep samplers (UniPC) remember
+ * the outputs of earlier steps, so their steps run in order from 0 (step 0 starts over).
+ */
 export interface Scheduler {
   readonly config: SchedulerConfig;
   /** Model timesteps, one per inference step, in the order they are visited (descending). */

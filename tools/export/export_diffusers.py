@@ -1,6 +1,8 @@
-"""Exports a diffusers AnimateDiff or Stable Video Diffusion pipeline to ONNX with a lightbench model manifest.
+"""Exports a diffusers AnimateDiff, Stable Video Diffusion, Wan or EasyAnimate pipeline to ONNX with a lightbench
+model manifest.
 
     python tools/export/export_diffusers.py --pipeline animatediff --scale tiny --out DIR [--reference]
+    python tools/export/export_diffusers.py --pipeline wan --scale tiny --out DIR [--reference]
     python tools/export/export_diffusers.py --pipeline svd --scale full --out DIR            # GPU-sized, several GB
     python tools/export/export_diffusers.py --pipeline all --scale full --dry-run            # build on the meta device only
 
@@ -20,6 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import export_dit  # noqa: E402
 import manifest as manifest_writer  # noqa: E402
 from build_models import build, parameter_count, randomise_norms  # noqa: E402
 from configs import CONFIGS  # noqa: E402
@@ -28,6 +31,8 @@ from onnx_export import export, files_of, up_block_concats  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = REPO_ROOT / "schemas" / "model-manifest.schema.json"
 GUIDANCE_BATCH = 2
+UNET_PIPELINES = ["animatediff", "svd"]
+DIT_PIPELINES = ["wan", "easyanimate"]
 
 
 def log(message):
@@ -154,7 +159,7 @@ def export_pipeline(pipeline, scale, out, seed, exporter, reference, decode_chun
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pipeline", choices=["animatediff", "svd", "all"], required=True)
+    parser.add_argument("--pipeline", choices=[*UNET_PIPELINES, *DIT_PIPELINES, "all"], required=True)
     parser.add_argument("--scale", choices=["tiny", "small", "full"], default="tiny", help="tiny: test fixtures; small: CPU-sized activations for memory comparisons; full: published sizes")
     parser.add_argument("--out", help="output folder (with --pipeline all: one sub-folder per pipeline)")
     parser.add_argument("--seed", type=int, default=0)
@@ -163,10 +168,10 @@ def main():
     parser.add_argument("--decode-chunk-size", type=int, help="SVD: frames the temporal VAE decoder takes per call (diffusers' decode_chunk_size; it must divide the frames); default all")
     parser.add_argument("--dry-run", action="store_true", help="build on the meta device and check shapes; write nothing")
     args = parser.parse_args()
-    pipelines = ["animatediff", "svd"] if args.pipeline == "all" else [args.pipeline]
+    pipelines = [*UNET_PIPELINES, *DIT_PIPELINES] if args.pipeline == "all" else [args.pipeline]
     if args.dry_run:
         for pipeline in pipelines:
-            dry_run(pipeline, args.scale, args.seed)
+            (export_dit.dry_run if pipeline in DIT_PIPELINES else dry_run)(pipeline, args.scale, args.seed)
         return
     if not args.out:
         parser.error("--out is required unless --dry-run")
@@ -174,6 +179,9 @@ def main():
         parser.error("--reference runs the pipeline on CPU: tiny scale only")
     for pipeline in pipelines:
         out = Path(args.out) / f"{pipeline}-{args.scale}" if args.pipeline == "all" else Path(args.out)
+        if pipeline in DIT_PIPELINES:
+            export_dit.export_dit_pipeline(pipeline, args.scale, out, args.seed, args.exporter, args.reference)
+            continue
         export_pipeline(pipeline, args.scale, out, args.seed, args.exporter, args.reference, args.decode_chunk_size if pipeline == "svd" else None)
 
 

@@ -1,7 +1,8 @@
-"""Records diffusers' DDIM and Euler discrete scheduler values as a test fixture.
+"""Records diffusers' DDIM, Euler discrete, flow-matching Euler and UniPC (flow) scheduler values as a test fixture.
 
 Builds the schedulers from config dicts (no downloads), evaluates schedule tables, timesteps, sigmas and single
-`step()` / `scale_model_input()` calls on fixed inputs, and writes test/fixtures/scheduler-reference.json.
+`step()` / `scale_model_input()` calls on fixed inputs, runs the flow-matching schedulers through whole trajectories
+(multistep samplers keep state between steps), and writes test/fixtures/scheduler-reference.json.
 
     /path/to/venv/bin/python tools/reference/scheduler_reference.py [output.json]
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 import diffusers
 import numpy as np
 import torch
-from diffusers import DDIMScheduler, EulerDiscreteScheduler
+from diffusers import DDIMScheduler, EulerDiscreteScheduler, FlowMatchEulerDiscreteScheduler, UniPCMultistepScheduler
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT = REPO_ROOT / "test" / "fixtures" / "scheduler-reference.json"
@@ -218,6 +219,114 @@ def timestep_cases():
     return cases
 
 
+# ---------------------------------------------------------------- flow-matching schedulers (DiT video pipelines)
+
+# Wan 2.1 T2V's published scheduler/scheduler_config.json (the fields UniPC reads).
+WAN_UNIPC_SCHEDULER_CONFIG = {
+    "beta_end": 0.02,
+    "beta_schedule": "linear",
+    "beta_start": 0.0001,
+    "disable_corrector": [],
+    "dynamic_thresholding_ratio": 0.995,
+    "final_sigmas_type": "zero",
+    "flow_shift": 3.0,
+    "lower_order_final": True,
+    "num_train_timesteps": 1000,
+    "predict_x0": True,
+    "prediction_type": "flow_prediction",
+    "rescale_betas_zero_snr": False,
+    "sample_max_value": 1.0,
+    "solver_order": 2,
+    "solver_p": None,
+    "solver_type": "bh2",
+    "steps_offset": 0,
+    "thresholding": False,
+    "timestep_spacing": "linspace",
+    "trained_betas": None,
+    "use_beta_sigmas": False,
+    "use_exponential_sigmas": False,
+    "use_flow_sigmas": True,
+    "use_karras_sigmas": False,
+}
+
+
+def wan_unipc_config(**overrides):
+    return {"kind": "unipc", "numTrainTimesteps": 1000, "predictionType": "flow_prediction", "flowShift": 3.0,
+            "solverOrder": 2, "solverType": "bh2", "lowerOrderFinal": True, "disableCorrector": [], **overrides}
+
+
+def build_flow(config, num_inference_steps):
+    if config["kind"] == "unipc":
+        scheduler = UniPCMultistepScheduler.from_config(
+            WAN_UNIPC_SCHEDULER_CONFIG,
+            num_train_timesteps=config["numTrainTimesteps"],
+            flow_shift=config["flowShift"],
+            solver_order=config["solverOrder"],
+            solver_type=config["solverType"],
+            lower_order_final=config["lowerOrderFinal"],
+            disable_corrector=config["disableCorrector"],
+        )
+        scheduler.set_timesteps(num_inference_steps)
+        return scheduler
+    dynamic = config.get("dynamicShift")
+    scheduler = FlowMatchEulerDiscreteScheduler(
+        num_train_timesteps=config["numTrainTimesteps"],
+        shift=config["shift"],
+        use_dynamic_shifting=dynamic is not None,
+        time_shift_type=dynamic["timeShiftType"] if dynamic else "exponential",
+    )
+    scheduler.set_timesteps(num_inference_steps, mu=dynamic["mu"] if dynamic else None)
+    return scheduler
+
+
+def record_flow_trajectory(name, config, num_inference_steps):
+    """A whole sampling run: the model output at step k is 0.8·x_k + 0.5·cos(0.7·i + k) (float32), as a denoiser's
+    output depends on its input; every step's timestep, model output and resulting sample are recorded."""
+    scheduler = build_flow(config, num_inference_steps)
+    sample, _ = fixed_inputs()
+    index = torch.arange(SAMPLE_LENGTH, dtype=torch.float64)
+    case = {
+        "name": name,
+        "config": config,
+        "numInferenceSteps": num_inference_steps,
+        "timesteps": floats(scheduler.timesteps),
+        "sigmas": floats(scheduler.sigmas),
+        # FlowMatchEulerDiscreteScheduler has no init_noise_sigma; its pipelines start from unit noise.
+        "initNoiseSigma": float(getattr(scheduler, "init_noise_sigma", 1.0)),
+        "initialSample": floats(sample),
+        "steps": [],
+    }
+    # UniPC's update contracts over (batch, history, channels...), so the sample carries a batch axis.
+    x = sample.clone().reshape(1, SAMPLE_LENGTH)
+    for k, timestep in enumerate(scheduler.timesteps):
+        model_output = (0.8 * x + 0.5 * torch.cos(0.7 * index + k).to(torch.float32)).to(torch.float32)
+        x = scheduler.step(model_output.clone(), timestep, x.clone()).prev_sample
+        case["steps"].append({"stepIndex": k, "timestep": float(timestep), "modelOutput": floats(model_output),
+                              "prevSample": floats(x)})
+    return case
+
+
+def flow_cases():
+    cases = []
+    for shift in (1.0, 3.0, 5.0):
+        for steps in (10, 30):
+            config = {"kind": "flow-match-euler", "numTrainTimesteps": 1000, "shift": shift}
+            cases.append(record_flow_trajectory(f"flow-match-euler/shift {shift}/{steps}", config, steps))
+    # EasyAnimate's pipeline passes mu = 1 to set_timesteps; it takes effect when the config shifts dynamically.
+    for shift_type, mu in (("exponential", 1.0), ("linear", 0.8)):
+        config = {"kind": "flow-match-euler", "numTrainTimesteps": 1000, "shift": 1.0,
+                  "dynamicShift": {"timeShiftType": shift_type, "mu": mu}}
+        cases.append(record_flow_trajectory(f"flow-match-euler/{shift_type} time shift mu {mu}/12", config, 12))
+    for steps in (10, 50):
+        cases.append(record_flow_trajectory(f"unipc/wan (flow shift 3, order 2, bh2)/{steps}", wan_unipc_config(), steps))
+    cases.append(record_flow_trajectory("unipc/flow shift 5/20", wan_unipc_config(flowShift=5.0), 20))
+    cases.append(record_flow_trajectory("unipc/order 1/10", wan_unipc_config(solverOrder=1), 10))
+    cases.append(record_flow_trajectory("unipc/order 3/12", wan_unipc_config(solverOrder=3), 12))
+    cases.append(record_flow_trajectory("unipc/corrector off after steps 0 and 3/10",
+                                        wan_unipc_config(disableCorrector=[0, 3]), 10))
+    return cases
+
+
 def main():
     output = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT
     sample, model_output = fixed_inputs()
@@ -239,9 +348,11 @@ def main():
         "presets": record_presets(),
         "cases": all_cases(),
         "timestepCases": timestep_cases(),
+        "flowPresets": {"wanUnipcSchedulerConfig": WAN_UNIPC_SCHEDULER_CONFIG},
+        "flowCases": flow_cases(),
     }
     output.write_text(json.dumps(fixture, indent=1) + "\n")
-    print(f"wrote {output} ({len(fixture['cases'])} cases, diffusers {diffusers.__version__})")
+    print(f"wrote {output} ({len(fixture['cases'])} cases, {len(fixture['flowCases'])} flow trajectories, diffusers {diffusers.__version__})")
 
 
 if __name__ == "__main__":
