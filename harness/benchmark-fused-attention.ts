@@ -1,5 +1,5 @@
-// Fused against unfused attention in one command: the same suite (baseline and DeepCache) with session.fuseAttention
-// on and off, and optionally one real-size (sd15) UNet call at reduced frames in each form, each in a fresh process.
+// Fused against unfused attention in one command: baseline and DeepCache with session.fuseAttention on and off, the
+// two forms back to back for each variant, and optionally one real-size (sd15) UNet call at reduced frames in each form, each in a fresh process.
 // Prints, per form, the baseline's denoise rate as a share of the measured matmul peak, DeepCache's measured denoise
 // speed-up next to the one its FLOP count allows, and peaks; ratios are read side by side from one run.
 //   npx tsx harness/benchmark-fused-attention.ts [--preset small] [--steps 8] [--repeats 2] [--sd15-frames 2]
@@ -35,26 +35,31 @@ const FORMS: readonly AttentionForm[] = ['fused', 'unfused'];
 const MiB = 2 ** 20;
 
 const outDir = await mkdtemp(join(tmpdir(), 'lightbench-fused-attention-'));
-const runs = {} as Record<AttentionForm, RunResult>;
+const VARIANTS = ['baseline', 'deepcache'] as const;
+// One run per (variant, form), the two forms back to back for each variant, so a change in the machine's load
+// falls on both forms alike; each run has its own matmul calibration.
+const runs = {} as Record<AttentionForm, Record<(typeof VARIANTS)[number], RunResult>>;
 const suiteToo = options['sd15-only'] !== true;
 try {
-  for (const form of suiteToo ? FORMS : []) {
-    const planned = planSuite({
-      name: 'fused-attention',
-      models: [options.preset as string],
-      variants: ['baseline', 'deepcache'],
-      steps,
-      warmup: 1,
-      repeats,
-      session: { ...MEASURED_SESSION, fuseAttention: form === 'fused' },
-    });
-    runs[form] = (await runSuite({ planned, outDir, modelDir })).run;
+  for (const variant of suiteToo ? VARIANTS : []) {
+    for (const form of FORMS) {
+      const planned = planSuite({
+        name: 'fused-attention',
+        models: [options.preset as string],
+        variants: [variant],
+        steps,
+        warmup: 1,
+        repeats,
+        session: { ...MEASURED_SESSION, fuseAttention: form === 'fused' },
+      });
+      (runs[form] ??= {} as (typeof runs)[AttentionForm])[variant] = (await runSuite({ planned, outDir, modelDir })).run;
+    }
   }
 } finally {
   await rm(outDir, { recursive: true, force: true });
 }
 
-const ok = (run: RunResult, name: string) => run.variants.find((v): v is VariantOk => v.status === 'ok' && v.variant.name === name);
+const ok = (run: RunResult | undefined, name: string) => run?.variants.find((v): v is VariantOk => v.status === 'ok' && v.variant.name === name);
 const pct = (share: number | undefined) => (share === undefined ? '—' : `${(100 * share).toFixed(0)}%`);
 const table = new Table({
   head: ['attention', 'baseline denoise ms', 'GFLOP/s', 'of matmul peak', 'deepcache denoise ms', 'speed-up', 'FLOP-ideal', 'measured / ideal', 'baseline peak MiB', 'deepcache peak MiB'],
@@ -62,12 +67,12 @@ const table = new Table({
 });
 const failures: string[] = [];
 for (const form of suiteToo ? FORMS : []) {
-  const run = runs[form];
-  const base = ok(run, 'baseline');
-  const deep = ok(run, 'deepcache');
-  for (const v of run.variants) if (v.status === 'error') failures.push(`${form}/${v.variant.name}: ${v.error.message}`);
+  const base = ok(runs[form].baseline, 'baseline');
+  const deep = ok(runs[form].deepcache, 'deepcache');
+  for (const run of Object.values(runs[form])) for (const v of run.variants) if (v.status === 'error') failures.push(`${form}/${v.variant.name}: ${v.error.message}`);
   if (!base || !deep) continue;
-  const ceiling = speedupCeiling(run, deep, base);
+  const run = runs[form].baseline;
+  const ceiling = speedupCeiling(runs[form].deepcache, deep, base);
   const baseCeiling = speedupCeiling(run, base, base);
   table.push([
     `${form} (${base.attention?.fusedNodes ?? 0} fused, ${base.attention?.unfusedNodes ?? 0} unfused)`,
@@ -82,8 +87,8 @@ for (const form of suiteToo ? FORMS : []) {
     ((deep.hostMemory.total?.peakRssBytes ?? 0) / MiB).toFixed(0),
   ]);
 }
-const fusedBase = suiteToo ? ok(runs.fused, 'baseline') : undefined;
-const unfusedBase = suiteToo ? ok(runs.unfused, 'baseline') : undefined;
+const fusedBase = suiteToo ? ok(runs.fused.baseline, 'baseline') : undefined;
+const unfusedBase = suiteToo ? ok(runs.unfused.baseline, 'baseline') : undefined;
 const lines = suiteToo ? [`preset ${options.preset}, ${steps} steps, 1 warm-up + ${repeats} measured runs per variant, CPU, measured session settings`, table.toString()] : [];
 if (fusedBase && unfusedBase) {
   lines.push(`fused baseline denoise is ${(unfusedBase.stages.denoise.medianMs / fusedBase.stages.denoise.medianMs).toFixed(2)}× as fast as unfused; whole-run peak ${((fusedBase.hostMemory.total?.peakRssBytes ?? 0) / (unfusedBase.hostMemory.total?.peakRssBytes ?? 1)).toFixed(2)}× of unfused`);
