@@ -9,6 +9,7 @@ import { buildVaeDecoderGraph } from '../pipelines/models/vae-decoder.ts';
 import { ensureModel } from '../pipelines/models/model-store.ts';
 import { TEXT_BATCH } from '../pipelines/models/text-encoder.ts';
 import type { UserModelSource, UserModelTensor } from '../pipelines/models/types.ts';
+import { checkExternalData } from '../pipelines/onnx/external-data.ts';
 import { chunkGraph } from '../pipelines/onnx/graph-chunker.ts';
 import { splitModelFile } from '../pipelines/onnx/graph-splitter.ts';
 import type { SplitFiles } from '../pipelines/onnx/graph-splitter.ts';
@@ -77,9 +78,10 @@ export interface ModelInspection {
   notes: string[];
 }
 
-/** Reads an ONNX file's graph (no external weight data) and finds its DeepCache cut points. */
+/** Reads an ONNX file's graph, checks its external data files hold every byte (without reading them), and finds its DeepCache cut points. */
 export async function inspectModelFile(path: string): Promise<ModelInspection> {
   const model = await readOnnxModel(path);
+  await checkExternalData(model, resolve(path));
   const irVersion = Number(model.irVersion ?? 0);
   const notes: string[] = [];
   if (irVersion > ONNX_PROTO_IR_VERSION) notes.push(`IR ${irVersion}: read with an IR ${ONNX_PROTO_IR_VERSION} schema; newer fields (node metadata) are ignored, the graph is complete`);

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { HarnessError } from '../harness-error.ts';
 import type { OnnxModel, TensorSignature } from '../onnx/model-file.ts';
 import { closestNames, defaultOpset, externalDataFiles, graphInputs, graphOutputs, nodeOutputNames, readOnnxModel, statedSignatures } from '../onnx/model-file.ts';
+import { checkExternalData } from '../onnx/external-data.ts';
 import { findSkipConnections } from '../onnx/skip-connections.ts';
 import { parseSchedulerConfig } from '../schedulers/scheduler-config.ts';
 import { checkImageToVideoShapes, checkTextToVideoShapes } from './model-manifest-shapes.ts';
@@ -138,6 +139,21 @@ async function readManifestFile(path: string): Promise<unknown> {
   }
 }
 
+/**
+ * A file the manifest names, resolved against the manifest's folder; one that leaves the folder (absolute, or
+ * climbing out with `..`) is refused, so a manifest only ever reads the model it describes. Links inside the folder
+ * are followed, as in a downloaded hub snapshot whose files link into its blob store.
+ */
+function manifestFilePath(source: string, field: string, file: string): string {
+  const folder = dirname(source);
+  const path = resolve(folder, file);
+  const inside = relative(folder, path);
+  if (isAbsolute(file) || inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    throw new HarnessError('bad-model-manifest', `${source}: ${field} "${file}" leaves the manifest's folder ${folder}; accepted: a path relative to that folder, inside it (put the manifest beside the model, or link the file into its folder)`);
+  }
+  return path;
+}
+
 const toTensor = (s: TensorSignature): UserModelTensor => ({ name: s.name, elementType: s.elementType, shape: s.shape });
 
 /** Opens one component's ONNX file and resolves its role names against the graph's inputs and outputs. */
@@ -146,12 +162,15 @@ async function resolveComponent<I extends string, O extends string>(
   field: string,
   spec: Omit<ManifestComponent<I, O>, 'inputs'> & { inputs: Partial<Record<I, string>> },
 ): Promise<{ component: UserModelComponent<I, O>; model: OnnxModel }> {
-  const path = resolve(dirname(source), spec.file);
+  const path = manifestFilePath(source, `${field}.file`, spec.file);
   if (!existsSync(path)) throw new HarnessError('model-not-found', `${source}: ${field}.file "${spec.file}" not found (looked for ${path})`);
   const model = await readOnnxModel(path);
   const externalData = externalDataFiles(model);
-  for (const file of externalData) {
-    if (!existsSync(join(dirname(path), file))) throw new HarnessError('model-not-found', `${source}: ${field}: external data file "${file}" of ${spec.file} not found beside it`);
+  try {
+    await checkExternalData(model, path);
+  } catch (error) {
+    if (error instanceof HarnessError) throw new HarnessError(error.code, `${source}: ${field}: ${error.message}`, { cause: error });
+    throw error;
   }
   const pick = <R extends string>(side: 'inputs' | 'outputs', roles: Partial<Record<R, string>>, available: TensorSignature[]) => {
     const byName = new Map(available.map((t) => [t.name, t]));
@@ -212,7 +231,7 @@ function resolveCutPoints(source: string, manifest: ModelManifest, model: OnnxMo
 
 /**
  * Reads a manifest (JSON, or YAML by extension), validates it, opens every ONNX file it names (graphs only:
- * external weight data is checked to exist, not read) and checks each role's tensor name, rank and the dimensions
+ * external weight data is checked to lie inside the model's folder and to hold every byte, not read) and checks each role's tensor name, rank and the dimensions
  * the manifest fixes. Every problem is a HarnessError naming the field, the file and the value.
  */
 export async function loadModelManifest(manifestPath: string): Promise<UserModelSource> {
@@ -242,7 +261,7 @@ export async function loadModelManifest(manifestPath: string): Promise<UserModel
     const textEncoder = await resolveComponent(source, 'textEncoder', manifest.textEncoder);
     let tokenizer: string | null = null;
     if (manifest.textEncoder.tokenizer !== undefined) {
-      tokenizer = resolve(dirname(source), manifest.textEncoder.tokenizer);
+      tokenizer = manifestFilePath(source, 'textEncoder.tokenizer', manifest.textEncoder.tokenizer);
       if (!existsSync(tokenizer)) throw new HarnessError('model-not-found', `${source}: textEncoder.tokenizer "${manifest.textEncoder.tokenizer}" not found (looked for ${tokenizer})`);
     }
     const model: UserModelSource = { ...base, kind: 'text-to-video', textEncoder: { ...textEncoder.component, vocabSize: manifest.textEncoder.vocabSize ?? CLIP_VOCAB_SIZE, tokenizer } };
