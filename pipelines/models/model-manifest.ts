@@ -11,6 +11,7 @@ import { checkExternalData } from '../onnx/external-data.ts';
 import { findSkipConnections } from '../onnx/skip-connections.ts';
 import { parseSchedulerConfig } from '../schedulers/scheduler-config.ts';
 import { checkImageToVideoShapes, checkTextToVideoShapes } from './model-manifest-shapes.ts';
+import { checkTokenIdsFit } from './model-manifest-vocabulary.ts';
 import type { ManifestComponent, ModelManifest, UserModelComponent, UserModelCutPoint, UserModelSource, UserModelTensor } from './types.ts';
 
 /** CLIP's BPE vocabulary: 49 406 merges and words, then <|startoftext|> and <|endoftext|>. */
@@ -266,6 +267,7 @@ export async function loadModelManifest(manifestPath: string): Promise<UserModel
     }
     const model: UserModelSource = { ...base, kind: 'text-to-video', textEncoder: { ...textEncoder.component, vocabSize: manifest.textEncoder.vocabSize ?? CLIP_VOCAB_SIZE, tokenizer } };
     checkTextToVideoShapes(source, model);
+    checkTokenIdsFit(source, model, textEncoder.model, manifest.textEncoder.vocabSize !== undefined);
     return model;
   }
   if (!manifest.unet.inputs.addedTimeIds) {
