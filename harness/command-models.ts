@@ -128,7 +128,8 @@ export function formatInspection(inspection: ModelInspection): string {
 
 function schedulerText(model: UserModelSource): string {
   const s = model.scheduler;
-  const extras = [s.predictionType, ...(s.karrasSigmas ? [`Karras sigmas ${s.karrasSigmas.sigmaMin}–${s.karrasSigmas.sigmaMax}`] : []), ...(s.timestepType === 'continuous' ? ['continuous timesteps'] : [])];
+  const karras = s.karrasSigmas ? `Karras sigmas ${s.karrasSigmas.sigmaMin ?? "the schedule's smallest"}–${s.karrasSigmas.sigmaMax ?? "the schedule's largest"}` : null;
+  const extras = [s.predictionType, ...(karras ? [karras] : []), ...(s.timestepType === 'continuous' ? ['continuous timesteps'] : []), ...(s.rescaleBetasZeroSnr ? ['zero terminal SNR'] : [])];
   const guidance = model.kind === 'image-to-video' && model.maxGuidanceScale !== null ? `${model.guidanceScale} → ${model.maxGuidanceScale} over frames` : `${model.guidanceScale}`;
   return `scheduler ${s.kind} (${extras.join(', ')}), guidance ${guidance}`;
 }

@@ -9,7 +9,9 @@ import type { OnnxModel, TensorSignature } from '../onnx/model-file.ts';
 import { closestNames, defaultOpset, externalDataFiles, graphInputs, graphOutputs, nodeOutputNames, readOnnxModel, statedSignatures } from '../onnx/model-file.ts';
 import { checkExternalData } from '../onnx/external-data.ts';
 import { findSkipConnections } from '../onnx/skip-connections.ts';
+import { DIFFUSERS_TRANSLATORS, diffusersKeysIn, isDiffusersSchedulerConfig, translateDiffusersSchedulerConfig } from '../schedulers/diffusers-scheduler-config.ts';
 import { parseSchedulerConfig } from '../schedulers/scheduler-config.ts';
+import type { SchedulerConfig } from '../schedulers/types.ts';
 import { checkImageToVideoShapes, checkTextToVideoShapes } from './model-manifest-shapes.ts';
 import { checkTokenIdsFit } from './model-manifest-vocabulary.ts';
 import type { ManifestComponent, ModelManifest, UserModelComponent, UserModelCutPoint, UserModelSource, UserModelTensor } from './types.ts';
@@ -62,7 +64,12 @@ const common = {
     frames: z.number().int().min(1),
     scalingFactor: z.number().gt(0).describe('latents are divided by it before decoding'),
   }),
-  scheduler: z.record(z.string(), z.unknown()).describe("lightbench's scheduler config: kind, numTrainTimesteps, betaStart, betaEnd, betaSchedule, timestepSpacing, stepsOffset, predictionType, clipSample, setAlphaToOne, eta"),
+  scheduler: z
+    .union([
+      z.string().min(1).describe("path of the checkpoint's diffusers scheduler_config.json, relative to the manifest: translated"),
+      z.record(z.string(), z.unknown()),
+    ])
+    .describe("lightbench's scheduler config (kind, numTrainTimesteps, betaStart, betaEnd, betaSchedule, timestepSpacing, stepsOffset, predictionType, clipSample, setAlphaToOne, eta, ...), or a diffusers scheduler_config.json: its path, or its object with _class_name (DDIMScheduler, EulerDiscreteScheduler), translated option by option"),
   sourceScheduler: z.strictObject({ className: z.string(), config: z.record(z.string(), z.unknown()) }).optional().describe('the diffusers scheduler the model was made for, as exported'),
   guidanceScale: z.number().min(0),
   defaultSteps: z.number().int().min(1).optional(),
@@ -119,14 +126,34 @@ export function parseModelManifest(input: unknown, source: string): ModelManifes
     });
     throw new HarnessError('bad-model-manifest', `${source}: ${problems.join('; ')}`);
   }
-  let scheduler;
-  try {
-    scheduler = parseSchedulerConfig(result.data.scheduler);
-  } catch (error) {
-    throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${(error as Error).message}`);
-  }
+  const { scheduler, sourceScheduler } = resolveScheduler(result.data.scheduler, source);
   const { $schema: _ignored, ...manifest } = result.data;
-  return { ...manifest, scheduler } as ModelManifest;
+  // A translated diffusers config is the scheduler's source; a sourceScheduler written beside it describes another.
+  return { ...manifest, scheduler, ...(sourceScheduler ? { sourceScheduler } : {}) } as ModelManifest;
+}
+
+/** The manifest's scheduler as lightbench's config: its own schema, or a diffusers config translated. */
+function resolveScheduler(value: unknown, source: string): { scheduler: SchedulerConfig; sourceScheduler: ModelManifest['sourceScheduler'] } {
+  try {
+    if (typeof value === 'string') {
+      throw new HarnessError('bad-scheduler', `"${value}" is a path, read by loadModelManifest (which knows the manifest's folder), not by parseModelManifest`);
+    }
+    if (isDiffusersSchedulerConfig(value)) {
+      const translated = translateDiffusersSchedulerConfig(value);
+      return { scheduler: translated.config, sourceScheduler: { className: translated.className, config: value } };
+    }
+    const pasted = diffusersKeysIn(value);
+    if (pasted.length > 0) {
+      throw new HarnessError(
+        'bad-scheduler',
+        `${pasted.join(', ')} are diffusers scheduler options, not lightbench's (kind, numTrainTimesteps, betaStart, ...). To use a diffusers scheduler_config.json as it is, give its path ("scheduler": "scheduler/scheduler_config.json") or paste it with its "_class_name" (${Object.keys(DIFFUSERS_TRANSLATORS).join(' or ')}): it is then translated option by option`,
+      );
+    }
+    return { scheduler: parseSchedulerConfig(value), sourceScheduler: undefined };
+  } catch (error) {
+    if (error instanceof HarnessError) throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 async function readManifestFile(path: string): Promise<unknown> {
@@ -237,7 +264,21 @@ function resolveCutPoints(source: string, manifest: ModelManifest, model: OnnxMo
  */
 export async function loadModelManifest(manifestPath: string): Promise<UserModelSource> {
   const source = resolve(manifestPath);
-  const manifest = parseModelManifest(await readManifestFile(source), source);
+  const raw = await readManifestFile(source);
+  const schedulerPath = (raw as { scheduler?: unknown } | null)?.scheduler;
+  if (typeof schedulerPath === 'string') {
+    const path = manifestFilePath(source, 'scheduler', schedulerPath);
+    if (!existsSync(path)) throw new HarnessError('model-not-found', `${source}: scheduler "${schedulerPath}" not found (looked for ${path})`);
+    let config: unknown;
+    try {
+      config = JSON.parse(await readFile(path, 'utf8'));
+    } catch (error) {
+      throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${path} is not valid JSON: ${(error as Error).message}`);
+    }
+    if (!isDiffusersSchedulerConfig(config)) throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${path} names no _class_name; a diffusers scheduler_config.json does`);
+    (raw as { scheduler: unknown }).scheduler = config;
+  }
+  const manifest = parseModelManifest(raw, source);
   const unet = await resolveComponent(source, 'unet', manifest.unet);
   const vaeDecoder = await resolveComponent(source, 'vaeDecoder', manifest.vaeDecoder);
   const base = {
