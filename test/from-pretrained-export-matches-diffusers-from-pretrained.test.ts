@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
+import { readOnnxModel } from '../pipelines/onnx/model-file.ts';
 import { PARITY_TOLERANCE, checkParity } from '../tools/parity/check-parity.ts';
 import { readReferenceTensor } from '../tools/parity/reference-store.ts';
 
@@ -22,7 +23,7 @@ describe.skipIf(!python)(`--from-pretrained exports match diffusers' from_pretra
   let versions = { torch: '', diffusers: '' };
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'lightbench-pretrained-'));
-    const { stdout } = await promisify(execFile)(python!, [SCRIPT, '--out', root], { maxBuffer: 16 * 2 ** 20, env: { ...process.env, HF_HUB_OFFLINE: '1' } });
+    const { stdout } = await promisify(execFile)(python!, [SCRIPT, '--out', root, '--float16'], { maxBuffer: 16 * 2 ** 20, env: { ...process.env, HF_HUB_OFFLINE: '1' } });
     versions = JSON.parse(stdout.trim().split('\n').pop()!) as typeof versions;
   }, 600_000);
   afterAll(async () => {
@@ -35,6 +36,26 @@ describe.skipIf(!python)(`--from-pretrained exports match diffusers' from_pretra
     expect(model.sourceScheduler?.className).toBe('DDIMScheduler');
     expect(model.kind === 'text-to-video' && model.textEncoder.tokenizer).toBe(join(root, 'animatediff-onnx', 'tokenizer', 'tokenizer.json'));
   });
+
+  it('--dtype float16: float16 weights, float32 inputs and outputs, the video within float16 rounding of the float32 run', async () => {
+    const dir = join(root, 'animatediff-onnx-float16');
+    const unet = await readOnnxModel(join(dir, 'unet.onnx'));
+    // Elements of floating initializers by type: the weights are float16; a few float32 constants (the timestep
+    // frequencies diffusers keeps in float32) remain.
+    const elements = { float16: 0, float32: 0 };
+    for (const t of unet.graph!.initializer ?? []) {
+      const count = (t.dims ?? []).reduce<number>((p, d) => p * Number(d), 1);
+      if (t.dataType === 10) elements.float16 += count;
+      if (t.dataType === 1) elements.float32 += count;
+    }
+    expect(elements.float16).toBeGreaterThan(1000 * elements.float32);
+    const model = await loadModelManifest(join(dir, 'manifest.json'));
+    expect([model.unet.inputs.sample.elementType, model.unet.outputs.noisePred.elementType]).toEqual(['float32', 'float32']);
+    const [baseline] = await checkParity(dir, { root: dir, source: 'run now', ...versions }, join(root, 'models'));
+    console.log(`animatediff float16 baseline vs float32 diffusers: max abs ${baseline!.maxAbsError.toExponential(2)}`);
+    expect(baseline!.maxAbsError).toBeGreaterThan(0);
+    expect(baseline!.maxAbsError).toBeLessThan(2e-2);
+  }, 120_000);
 
   for (const kind of ['animatediff', 'svd'] as const) {
     it(`${kind}: baseline and deepcache within ${PARITY_TOLERANCE} relative`, async () => {

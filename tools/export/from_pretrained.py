@@ -91,7 +91,7 @@ def load(folder, kind, dtype, motion_adapter=None):
         pipe = cls.from_pretrained(folder, local_files_only=True, dtype=dtype, **extra)
     except (OSError, ValueError, EnvironmentError) as error:
         raise Refused(folder, f"{cls.__name__}.from_pretrained could not load it from the folder alone: {error}") from error
-    return pipe.to("cpu")
+    return pipe
 
 
 def vae_scale(pipe):

@@ -11,6 +11,7 @@ Prints one JSON line: versions and the export folders.
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -70,6 +71,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--pipeline", choices=["animatediff", "svd", "all"], default="all")
+    parser.add_argument("--float16", action="store_true", help="also export AnimateDiff with --dtype float16 (its reference is the float32 run)")
     args = parser.parse_args()
     from diffusers import AnimateDiffPipeline, StableVideoDiffusionPipeline
 
@@ -85,6 +87,12 @@ def main():
         models = {name: getattr(pipe, name) for name in (["unet", "text_encoder", "vae"] if kind == "animatediff" else ["unet", "image_encoder", "vae"])}
         record(kind, models, config, out / "reference", SEED, pipe=pipe)
         exports[kind] = str(out)
+        if kind == "animatediff" and args.float16:
+            # The same checkpoint with float16 weights: compared with the float32 reference above, within float16's rounding.
+            half = args.out / f"{kind}-onnx-float16"
+            export_pretrained(folder, half, dtype="float16", frames=sizes["frames"], height=sizes["height"], width=sizes["width"], steps=sizes["steps"])
+            shutil.copytree(out / "reference", half / "reference")
+            exports[f"{kind}-float16"] = str(half)
     import diffusers
 
     print(json.dumps({"torch": torch.__version__, "diffusers": diffusers.__version__, "exports": exports, "seconds": round(time.time() - started, 1)}))
