@@ -251,7 +251,7 @@ export async function splitModelFile(path: string, cutTensor: string, outDir: st
   const model = await readOnnxModel(path);
   await mkdir(outDir, { recursive: true });
   if (!nodeOutputNames(model).has(cutTensor)) splitGraph(model, cutTensor); // throws the error that names the tensor
-  // Linked first: the probe run below loads its graph from outDir too.
+  // Copied first: the probe run below loads its graph from outDir too.
   const externalData = await provideExternalData(model, path, outDir);
   let boundary = options.boundary;
   let boundarySource: BoundarySource = options.boundary ? 'given' : 'value_info';
