@@ -149,6 +149,9 @@ def export_pretrained(folder, out, exporter="dynamo", dtype="float32", frames=No
 
     if dtype not in DTYPES:
         raise SystemExit(f"--dtype {dtype}: accepted: {', '.join(DTYPES)}")
+    if dtype == "float16" and exporter == "legacy":
+        # Its graphs bind float32 and float16 to one type parameter (CLIP's LayerNormalization), which ONNX Runtime refuses.
+        raise SystemExit("--dtype float16 with --exporter legacy: the TorchScript exporter writes graphs that mix float16 and float32 in one operator; use the dynamo exporter (the default) for float16")
     kind, _index = check_folder(folder, motion_adapter, scheduler_class)
     pipe = load(folder, kind, DTYPES[dtype], motion_adapter)
     config = export_config(kind, pipe, frames, height, width, steps)

@@ -71,6 +71,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--pipeline", choices=["animatediff", "svd", "all"], default="all")
+    parser.add_argument("--exporter", choices=["dynamo", "legacy"], default="dynamo", help="torch.onnx exporter (legacy: TorchScript, seconds instead of a minute per pipeline)")
     parser.add_argument("--float16", action="store_true", help="also export AnimateDiff with --dtype float16 (its reference is the float32 run)")
     args = parser.parse_args()
     from diffusers import AnimateDiffPipeline, StableVideoDiffusionPipeline
@@ -81,16 +82,17 @@ def main():
         folder, out = args.out / f"{kind}-pretrained", args.out / f"{kind}-onnx"
         (save_animatediff if kind == "animatediff" else save_svd)(folder)
         sizes = TINY_ANIMATEDIFF["pipeline"] if kind == "animatediff" else TINY_SVD["pipeline"]
-        _, config = export_pretrained(folder, out, frames=sizes["frames"], height=sizes["height"], width=sizes["width"], steps=sizes["steps"])
+        _, config = export_pretrained(folder, out, args.exporter, frames=sizes["frames"], height=sizes["height"], width=sizes["width"], steps=sizes["steps"])
         cls = AnimateDiffPipeline if kind == "animatediff" else StableVideoDiffusionPipeline
         pipe = cls.from_pretrained(folder, local_files_only=True)
         models = {name: getattr(pipe, name) for name in (["unet", "text_encoder", "vae"] if kind == "animatediff" else ["unet", "image_encoder", "vae"])}
         record(kind, models, config, out / "reference", SEED, pipe=pipe)
         exports[kind] = str(out)
         if kind == "animatediff" and args.float16:
-            # The same checkpoint with float16 weights: compared with the float32 reference above, within float16's rounding.
+            # The same checkpoint with float16 weights: compared with the float32 reference above, within float16's
+            # rounding. Always the dynamo exporter: the TorchScript one writes mixed float16/float32 graphs.
             half = args.out / f"{kind}-onnx-float16"
-            export_pretrained(folder, half, dtype="float16", frames=sizes["frames"], height=sizes["height"], width=sizes["width"], steps=sizes["steps"])
+            export_pretrained(folder, half, "dynamo", dtype="float16", frames=sizes["frames"], height=sizes["height"], width=sizes["width"], steps=sizes["steps"])
             shutil.copytree(out / "reference", half / "reference")
             exports[f"{kind}-float16"] = str(half)
     import diffusers
