@@ -142,7 +142,7 @@ def write_export(pipeline, models, config, out, name, exporter, info, dtype=torc
     log(f"wrote {out / 'manifest.json'} with {len(points)} DeepCache cut points")
 
 
-def export_pretrained(folder, out, exporter="dynamo", dtype="float32", frames=None, height=None, width=None, steps=None, motion_adapter=None, scheduler_class=None):
+def export_pretrained(folder, out, exporter="dynamo", dtype="float32", frames=None, height=None, width=None, steps=None, motion_adapter=None, scheduler_class=None, decode_chunk_size=None):
     """Exports the pipeline saved in `folder` (its real weights) with a manifest naming the folder's own scheduler
     config and tokenizer. Returns (pipeline kind, the config the export used)."""
     from from_pretrained import DTYPES, check_folder, complete_manifest, export_config, load, models_of
@@ -155,6 +155,10 @@ def export_pretrained(folder, out, exporter="dynamo", dtype="float32", frames=No
     kind, _index = check_folder(folder, motion_adapter, scheduler_class)
     pipe = load(folder, kind, DTYPES[dtype], motion_adapter)
     config = export_config(kind, pipe, frames, height, width, steps)
+    if decode_chunk_size is not None:
+        if kind != "svd" or decode_chunk_size < 1 or config["pipeline"]["frames"] % decode_chunk_size:
+            raise SystemExit(f"--decode-chunk-size {decode_chunk_size}: SVD only, and it must divide the {config['pipeline']['frames']} frames")
+        config["pipeline"]["decode_chunk_size"] = decode_chunk_size
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_export(kind, models_of(kind, pipe), config, out, Path(folder).resolve().name, exporter,
@@ -207,7 +211,7 @@ def main():
             parser.error("--from-pretrained exports the folder's pipeline: --pipeline, --dry-run and --reference do not apply")
         if not args.out:
             parser.error("--out is required")
-        export_pretrained(args.from_pretrained, args.out, args.exporter, args.dtype, args.frames, args.height, args.width, args.steps, args.motion_adapter, args.scheduler_class)
+        export_pretrained(args.from_pretrained, args.out, args.exporter, args.dtype, args.frames, args.height, args.width, args.steps, args.motion_adapter, args.scheduler_class, args.decode_chunk_size)
         return
     if not args.pipeline:
         parser.error("give --pipeline (random weights from a built-in config) or --from-pretrained DIR")
