@@ -11,6 +11,7 @@ import { TEXT_BATCH } from '../pipelines/models/text-encoder.ts';
 import type { UserModelSource, UserModelTensor } from '../pipelines/models/types.ts';
 import { checkExternalData } from '../pipelines/onnx/external-data.ts';
 import { chunkGraph } from '../pipelines/onnx/graph-chunker.ts';
+import { isDiffusersSchedulerConfig, translateDiffusersSchedulerConfig } from '../pipelines/schedulers/diffusers-scheduler-config.ts';
 import { splitModelFile } from '../pipelines/onnx/graph-splitter.ts';
 import type { SplitFiles } from '../pipelines/onnx/graph-splitter.ts';
 import type { TensorSignature } from '../pipelines/onnx/model-file.ts';
@@ -134,6 +135,14 @@ function schedulerText(model: UserModelSource): string {
   return `scheduler ${s.kind} (${extras.join(', ')}), guidance ${guidance}`;
 }
 
+/** For a scheduler given as a diffusers config: that it was translated, and the keys diffusers ignores too. */
+function translationText(model: UserModelSource): string[] {
+  const source = model.sourceScheduler?.config;
+  if (!source || !isDiffusersSchedulerConfig(source)) return [];
+  const { className, ignoredKeys } = translateDiffusersSchedulerConfig(source);
+  return [`scheduler translated from diffusers ${className}${ignoredKeys.length ? `; ignored as from_config ignores them: ${ignoredKeys.join(', ')}` : ''}`];
+}
+
 /** What FME chunking would make of the UNet at the default chunk counts: regions by the rows they slice. */
 async function chunkPlanText(model: UserModelSource): Promise<string> {
   const batchFrames = unetBatch(model) * model.latent.frames;
@@ -162,6 +171,7 @@ async function formatManifest(model: UserModelSource): Promise<string> {
   return [
     `${model.manifestPath}: valid ${model.kind} manifest "${model.name}"`,
     `latent ${latent.channels}×${latent.frames}×${latent.height}×${latent.width} (${model.unet.sampleLayout}), scaling ${latent.scalingFactor}, ${schedulerText(model)}`,
+    ...translationText(model),
     rows.toString(),
     cuts.length ? `DeepCache cut points:\n${cuts.join('\n')}` : 'no DeepCache cut points: the deepcache variant cannot run this model',
     await chunkPlanText(model),

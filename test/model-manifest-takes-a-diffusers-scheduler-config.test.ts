@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../harness/command-models.ts';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
 import { writeManifestVariant } from './fixtures/user-model-reference.ts';
 
@@ -32,6 +33,19 @@ describe("a manifest's scheduler given as diffusers configures it", () => {
     const model = await loadModelManifest(path);
     expect(model.scheduler).toEqual(TRANSLATED);
     expect(model.sourceScheduler).toEqual({ className: 'DDIMScheduler', config: CHECKPOINT_SCHEDULER });
+  });
+
+  it('models inspect says it was translated and which keys were ignored, as from_config ignores them', async () => {
+    const path = writeManifestVariant('animatediff-tiny', dir, (m) => (m.scheduler = { ...CHECKPOINT_SCHEDULER, skip_prk_steps: true }));
+    let printed = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((printed += String(chunk)), true));
+    try {
+      expect(await main(['inspect', path])).toBe(0);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(printed).toContain('scheduler ddim (v_prediction)');
+    expect(printed).toContain('scheduler translated from diffusers DDIMScheduler; ignored as from_config ignores them: skip_prk_steps');
   });
 
   it('pasted as an object with its _class_name', async () => {
