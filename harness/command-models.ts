@@ -12,7 +12,9 @@ import { buildVaeDecoderGraph } from '../pipelines/models/vae-decoder.ts';
 import { ensureDitModel, ensureModel } from '../pipelines/models/model-store.ts';
 import { TEXT_BATCH } from '../pipelines/models/text-encoder.ts';
 import type { UserModelSource, UserModelTensor } from '../pipelines/models/types.ts';
+import { checkExternalData } from '../pipelines/onnx/external-data.ts';
 import { chunkGraph } from '../pipelines/onnx/graph-chunker.ts';
+import { isDiffusersSchedulerConfig, translateDiffusersSchedulerConfig } from '../pipelines/schedulers/diffusers-scheduler-config.ts';
 import { splitModelFile } from '../pipelines/onnx/graph-splitter.ts';
 import type { SplitFiles } from '../pipelines/onnx/graph-splitter.ts';
 import type { TensorSignature } from '../pipelines/onnx/model-file.ts';
@@ -100,9 +102,10 @@ export interface ModelInspection {
   notes: string[];
 }
 
-/** Reads an ONNX file's graph (no external weight data) and finds its DeepCache cut points. */
+/** Reads an ONNX file's graph, checks its external data files hold every byte (without reading them), and finds its DeepCache cut points. */
 export async function inspectModelFile(path: string): Promise<ModelInspection> {
   const model = await readOnnxModel(path);
+  await checkExternalData(model, resolve(path));
   const irVersion = Number(model.irVersion ?? 0);
   const notes: string[] = [];
   if (irVersion > ONNX_PROTO_IR_VERSION) notes.push(`IR ${irVersion}: read with an IR ${ONNX_PROTO_IR_VERSION} schema; newer fields (node metadata) are ignored, the graph is complete`);
@@ -152,6 +155,14 @@ function schedulerText(model: UserModelSource): string {
   return `${describeScheduler(model.scheduler)}, guidance ${guidance}`;
 }
 
+/** For a scheduler given as a diffusers config: that it was translated, and the keys diffusers ignores too. */
+function translationText(model: UserModelSource): string[] {
+  const source = model.sourceScheduler?.config;
+  if (!source || !isDiffusersSchedulerConfig(source)) return [];
+  const { className, ignoredKeys } = translateDiffusersSchedulerConfig(source);
+  return [`scheduler translated from diffusers ${className}${ignoredKeys.length ? `; ignored as from_config ignores them: ${ignoredKeys.join(', ')}` : ''}`];
+}
+
 /** What FME chunking would make of the UNet at the default chunk counts: regions by the rows they slice. */
 async function chunkPlanText(model: UserModelSource): Promise<string> {
   const batchFrames = unetBatch(model) * model.latent.frames;
@@ -180,6 +191,7 @@ async function formatManifest(model: UserModelSource): Promise<string> {
   return [
     `${model.manifestPath}: valid ${model.kind} manifest "${model.name}"`,
     `latent ${latent.channels}×${latent.frames}×${latent.height}×${latent.width} (${model.unet.sampleLayout}), scaling ${latent.scalingFactor}, ${schedulerText(model)}`,
+    ...translationText(model),
     rows.toString(),
     cuts.length ? `DeepCache cut points:\n${cuts.join('\n')}` : 'no DeepCache cut points: the deepcache variant cannot run this model',
     await chunkPlanText(model),

@@ -12,7 +12,12 @@ export function describeScheduler(s: SchedulerConfig): string {
       ? [s.dynamicShift ? `${s.dynamicShift.timeShiftType} time shift μ = ${s.dynamicShift.mu}` : `shift ${s.shift}`]
       : s.kind === 'unipc'
         ? [s.predictionType, `flow shift ${s.flowShift}`, `order ${s.solverOrder} ${s.solverType}`]
-        : [s.predictionType, ...(s.karrasSigmas ? [`Karras sigmas ${s.karrasSigmas.sigmaMin}–${s.karrasSigmas.sigmaMax}`] : []), ...(s.timestepType === 'continuous' ? ['continuous timesteps'] : [])];
+        : [
+            s.predictionType,
+            ...(s.karrasSigmas ? [`Karras sigmas ${s.karrasSigmas.sigmaMin ?? "the schedule's smallest"}–${s.karrasSigmas.sigmaMax ?? "the schedule's largest"}`] : []),
+            ...(s.timestepType === 'continuous' ? ['continuous timesteps'] : []),
+            ...(s.rescaleBetasZeroSnr ? ['zero terminal SNR'] : []),
+          ];
   return `scheduler ${s.kind} (${extras.join(', ')})`;
 }
 

@@ -6,7 +6,7 @@ import { attentionFormFor, attentionReport } from './attention-form.ts';
 import { HarnessError } from './harness-error.ts';
 import { ensureOptimizedModel } from './models/model-store.ts';
 import type { ChunkCounts } from './models/types.ts';
-import { INLINE_LIMIT_BYTES, externalDataBytes, inlineExternalData } from './onnx/external-data.ts';
+import { INLINE_LIMIT_BYTES, externalDataBytes, externalTensors, inlineExternalData } from './onnx/external-data.ts';
 import { fuseAttention } from './onnx/attention-fusion.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
 import { chunkGraph } from './onnx/graph-chunker.ts';
@@ -37,10 +37,18 @@ export interface UserModelFiles {
 // Bumped when a derived file's content changes, so older copies in the cache are not reused.
 const DERIVED_VERSION = 3;
 
-/** A cache folder for files derived from `path`, keyed by the file, its size and time, and what is derived. */
+/**
+ * A cache folder for files derived from `path`, keyed by what is derived and by the model file and each of its
+ * external data files (path, size, time): replacing `unet.onnx.data` alone must not reuse weights derived from the
+ * old one.
+ */
 async function derivedDir(modelDir: string, modelName: string, path: string, what: string): Promise<string> {
-  const info = await stat(path);
-  const key = createHash('sha256').update(`${DERIVED_VERSION}:${path}:${info.size}:${info.mtimeMs}:${what}`).digest('hex').slice(0, 12);
+  const files = [path, ...externalTensors(await readOnnxModel(path), path).map((t) => t.path)];
+  const stamps = await Promise.all([...new Set(files)].map(async (file) => {
+    const info = await stat(file);
+    return `${file}:${info.size}:${info.mtimeMs}`;
+  }));
+  const key = createHash('sha256').update(`${DERIVED_VERSION}:${stamps.join('|')}:${what}`).digest('hex').slice(0, 12);
   return join(modelDir, 'user', `${modelName}-${modelStem(path)}-${key}`);
 }
 
@@ -52,7 +60,7 @@ async function writeAtomically(target: string, model: OnnxModel): Promise<void> 
 }
 
 /**
- * `path` with its attention fused (MultiHeadAttention), in `outDir` with its external data linked there; the
+ * `path` with its attention fused (MultiHeadAttention), in `outDir` with its external data copied there; the
  * file itself when nothing in it could be fused.
  */
 async function fusedCopy(path: string, outDir: string): Promise<string> {
@@ -66,18 +74,18 @@ async function fusedCopy(path: string, outDir: string): Promise<string> {
     await writeFile(unchanged, '');
     return path;
   }
-  await provideExternalData(model, dirname(path), outDir);
+  await provideExternalData(model, path, outDir);
   await writeAtomically(target, model);
   return target;
 }
 
-/** The FME-chunked copy of a UNet file, beside it in the cache (external data linked there). */
+/** The FME-chunked copy of a UNet file, beside it in the cache (external data copied there). */
 async function chunkedCopy(path: string, outDir: string, chunks: ChunkCounts, batchFrames: number): Promise<string> {
   const target = join(outDir, `${modelStem(path)}.chunked-${chunks.batchFrames}x${chunks.spatial}.onnx`);
   if (existsSync(target)) return target;
   const model = await readOnnxModel(path);
   await mkdir(outDir, { recursive: true });
-  await provideExternalData(model, dirname(path), outDir);
+  await provideExternalData(model, path, outDir);
   await writeAtomically(target, chunkGraph(model, chunks, batchFrames).model);
   return target;
 }
@@ -92,7 +100,7 @@ async function optimizedCopy(path: string, outDir: string, level: UserPipelineRe
     const model = await readOnnxModel(path);
     if (externalDataFiles(model).length) {
       if ((await externalDataBytes(model, dirname(path))) > INLINE_LIMIT_BYTES) return null;
-      await inlineExternalData(model, dirname(path));
+      await inlineExternalData(model, path);
     }
     await writeAtomically(target, model);
   }

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
 import { USER_MODELS_DIR, writeManifestVariant } from './fixtures/user-model-reference.ts';
@@ -15,7 +15,7 @@ it('a component file that does not exist is an error naming the field, the file 
   const error = await loadModelManifest(path).catch((e: unknown) => e);
   expect(error).toMatchObject({ name: 'HarnessError', code: 'model-not-found' });
   expect((error as Error).message).toContain('unet.file "unet-fp16.onnx" not found');
-  expect((error as Error).message).toContain(join(dir, 'unet-fp16.onnx'));
+  expect((error as Error).message).toContain(join(dirname(path), 'unet-fp16.onnx'));
 });
 
 it('an external data file missing beside its graph is an error naming that file', async () => {
@@ -37,5 +37,5 @@ it('a tokenizer file that does not exist is an error naming the field and where 
   const path = writeManifestVariant('animatediff-tiny', dir, (m) => {
     m.textEncoder.tokenizer = 'tokenizer/tokenizer.json';
   });
-  await expect(loadModelManifest(path)).rejects.toThrow(`textEncoder.tokenizer "tokenizer/tokenizer.json" not found (looked for ${join(dir, 'tokenizer', 'tokenizer.json')})`);
+  await expect(loadModelManifest(path)).rejects.toThrow(`textEncoder.tokenizer "tokenizer/tokenizer.json" not found (looked for ${join(dirname(path), 'tokenizer', 'tokenizer.json')})`);
 });

@@ -42,8 +42,8 @@ describe('scheduler config validation', () => {
     expect(parseError({ ...SD_EULER_CONFIG, timestepSpacing: 'uniform' }).message).toMatch(
       /timestepSpacing: .*"leading"\|"linspace"\|"trailing".*"uniform"/,
     );
-    expect(parseError({ ...SD_EULER_CONFIG, predictionType: 'sample' }).message).toMatch(
-      /predictionType: .*"epsilon"\|"v_prediction"/,
+    expect(parseError({ ...SD_EULER_CONFIG, predictionType: 'x0' }).message).toMatch(
+      /predictionType: .*"epsilon"\|"v_prediction"\|"sample".*"x0"/,
     );
   });
 

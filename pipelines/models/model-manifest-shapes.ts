@@ -29,6 +29,13 @@ function expectAxes(source: string, field: string, file: string, tensor: UserMod
   });
 }
 
+/** Whether the tensor's stated shape has the axes' rank and sizes (symbolic or unknown dimensions fit any size). */
+function fitsAxes(tensor: UserModelTensor, axes: Axis[]): boolean {
+  const shape = tensor.shape;
+  if (!shape) return true;
+  return shape.length === axes.length && axes.every(([, size], i) => size === null || typeof shape[i] !== 'number' || shape[i] === size);
+}
+
 const staticDim = (tensor: UserModelTensor, index: number): number | null => {
   const d = tensor.shape?.[index];
   return typeof d === 'number' ? d : null;
@@ -37,11 +44,21 @@ const staticDim = (tensor: UserModelTensor, index: number): number | null => {
 /** The UNet's sample and noise prediction in its layout, its context batch, and the VAE decoder's latents. */
 function checkCommon(source: string, model: UserModelSource, sampleChannels: number): number | null {
   const { unet, latent } = model;
-  const layout = (channels: number | null): Axis[] =>
-    unet.sampleLayout === 'BCFHW'
+  const axesOf = (sampleLayout: string, channels: number | null): Axis[] =>
+    sampleLayout === 'BCFHW'
       ? [['batch', null], ['channels', channels], ['frames', latent.frames], ['height', latent.height], ['width', latent.width]]
       : [['batch', null], ['frames', latent.frames], ['channels', channels], ['height', latent.height], ['width', latent.width]];
+  const layout = (channels: number | null): Axis[] => axesOf(unet.sampleLayout, channels);
   const why = ` (sampleLayout ${unet.sampleLayout}, latent ${latent.channels}×${latent.frames}×${latent.height}×${latent.width})`;
+  // Frames and channels swapped is the usual slip: say which layout the graph has, not only which axis is off.
+  const other = unet.sampleLayout === 'BCFHW' ? 'BFCHW' : 'BCFHW';
+  const sample = unet.inputs.sample;
+  if (!fitsAxes(sample, layout(sampleChannels)) && fitsAxes(sample, axesOf(other, sampleChannels))) {
+    throw new HarnessError(
+      'shape-mismatch',
+      `${source}: unet.sampleLayout is ${unet.sampleLayout}, but unet.inputs.sample "${sample.name}" is [${sample.shape!.join(', ')}] in ${basename(unet.path)}, which is the ${other} layout ([${axesOf(other, sampleChannels).map(([name]) => name).join(', ')}]) for latent ${latent.channels}×${latent.frames}×${latent.height}×${latent.width}; set unet.sampleLayout to "${other}"`,
+    );
+  }
   expectAxes(source, 'unet.inputs.sample', unet.path, unet.inputs.sample, layout(sampleChannels), why);
   expectAxes(source, 'unet.outputs.noisePred', unet.path, unet.outputs.noisePred, layout(latent.channels), why);
   const timestep = unet.inputs.timestep;

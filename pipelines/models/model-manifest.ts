@@ -1,15 +1,19 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { HarnessError } from '../harness-error.ts';
 import type { OnnxModel, TensorSignature } from '../onnx/model-file.ts';
 import { closestNames, defaultOpset, externalDataFiles, graphInputs, graphOutputs, nodeOutputNames, readOnnxModel, statedSignatures } from '../onnx/model-file.ts';
+import { checkExternalData } from '../onnx/external-data.ts';
 import { findSkipConnections } from '../onnx/skip-connections.ts';
+import { DIFFUSERS_TRANSLATORS, diffusersKeysIn, isDiffusersSchedulerConfig, translateDiffusersSchedulerConfig } from '../schedulers/diffusers-scheduler-config.ts';
 import { parseSchedulerConfig } from '../schedulers/scheduler-config.ts';
+import type { SchedulerConfig } from '../schedulers/types.ts';
 import { checkImageToVideoShapes, checkTextToVideoShapes } from './model-manifest-shapes.ts';
+import { checkTokenIdsFit } from './model-manifest-vocabulary.ts';
 import type { ManifestComponent, ModelManifest, UnetModelManifest, UserModelComponent, UserModelCutPoint, UserModelSource, UserModelTensor } from './types.ts';
 
 /** CLIP's BPE vocabulary: 49 406 merges and words, then <|startoftext|> and <|endoftext|>. */
@@ -60,7 +64,12 @@ const common = {
     frames: z.number().int().min(1),
     scalingFactor: z.number().gt(0).describe('latents are divided by it before decoding'),
   }),
-  scheduler: z.record(z.string(), z.unknown()).describe("lightbench's scheduler config: kind (ddim, euler, flow-match-euler, unipc) and that kind's settings (ddim/euler: numTrainTimesteps, betaStart, betaEnd, betaSchedule, timestepSpacing, stepsOffset, predictionType, clipSample, setAlphaToOne, eta; flow-match-euler: numTrainTimesteps, shift, dynamicShift; unipc: numTrainTimesteps, predictionType, flowShift, solverOrder, solverType, lowerOrderFinal, disableCorrector)"),
+  scheduler: z
+    .union([
+      z.string().min(1).describe("path of the checkpoint's diffusers scheduler_config.json, relative to the manifest: translated"),
+      z.record(z.string(), z.unknown()),
+    ])
+    .describe("lightbench's scheduler config: kind (ddim, euler, flow-match-euler, unipc) and that kind's settings (ddim/euler: numTrainTimesteps, betaStart, betaEnd, betaSchedule, timestepSpacing, stepsOffset, predictionType, clipSample, setAlphaToOne, eta; flow-match-euler: numTrainTimesteps, shift, dynamicShift; unipc: numTrainTimesteps, predictionType, flowShift, solverOrder, solverType, lowerOrderFinal, disableCorrector); or a diffusers scheduler_config.json: its path, or its object with _class_name (DDIMScheduler, EulerDiscreteScheduler), translated option by option"),
   sourceScheduler: z.strictObject({ className: z.string(), config: z.record(z.string(), z.unknown()) }).optional().describe('the diffusers scheduler the model was made for, as exported'),
   guidanceScale: z.number().min(0),
   defaultSteps: z.number().int().min(1).optional(),
@@ -186,12 +195,7 @@ export function parseModelManifest(input: unknown, source: string): ModelManifes
     });
     throw new HarnessError('bad-model-manifest', `${source}: ${problems.join('; ')}`);
   }
-  let scheduler;
-  try {
-    scheduler = parseSchedulerConfig(result.data.scheduler);
-  } catch (error) {
-    throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${(error as Error).message}`);
-  }
+  const { scheduler, sourceScheduler } = resolveScheduler(result.data.scheduler, source);
   if (result.data.kind !== 'text-to-video-dit' && (scheduler.kind === 'flow-match-euler' || scheduler.kind === 'unipc')) {
     throw new HarnessError(
       'bad-model-manifest',
@@ -199,7 +203,32 @@ export function parseModelManifest(input: unknown, source: string): ModelManifes
     );
   }
   const { $schema: _ignored, ...manifest } = result.data;
-  return { ...manifest, scheduler } as ModelManifest;
+  // A translated diffusers config is the scheduler's source; a sourceScheduler written beside it describes another.
+  return { ...manifest, scheduler, ...(sourceScheduler ? { sourceScheduler } : {}) } as ModelManifest;
+}
+
+/** The manifest's scheduler as lightbench's config: its own schema, or a diffusers config translated. */
+function resolveScheduler(value: unknown, source: string): { scheduler: SchedulerConfig; sourceScheduler: ModelManifest['sourceScheduler'] } {
+  try {
+    if (typeof value === 'string') {
+      throw new HarnessError('bad-scheduler', `"${value}" is a path, read by loadModelManifest (which knows the manifest's folder), not by parseModelManifest`);
+    }
+    if (isDiffusersSchedulerConfig(value)) {
+      const translated = translateDiffusersSchedulerConfig(value);
+      return { scheduler: translated.config, sourceScheduler: { className: translated.className, config: value } };
+    }
+    const pasted = diffusersKeysIn(value);
+    if (pasted.length > 0) {
+      throw new HarnessError(
+        'bad-scheduler',
+        `${pasted.join(', ')} are diffusers scheduler options, not lightbench's (kind, numTrainTimesteps, betaStart, ...). To use a diffusers scheduler_config.json as it is, give its path ("scheduler": "scheduler/scheduler_config.json") or paste it with its "_class_name" (${Object.keys(DIFFUSERS_TRANSLATORS).join(' or ')}): it is then translated option by option`,
+      );
+    }
+    return { scheduler: parseSchedulerConfig(value), sourceScheduler: undefined };
+  } catch (error) {
+    if (error instanceof HarnessError) throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 /** A manifest file's parsed JSON or YAML (by extension); a missing or unreadable file is a HarnessError. */
@@ -214,6 +243,21 @@ export async function readManifestFile(path: string): Promise<unknown> {
   }
 }
 
+/**
+ * A file the manifest names, resolved against the manifest's folder; one that leaves the folder (absolute, or
+ * climbing out with `..`) is refused, so a manifest only ever reads the model it describes. Links inside the folder
+ * are followed, as in a downloaded hub snapshot whose files link into its blob store.
+ */
+function manifestFilePath(source: string, field: string, file: string): string {
+  const folder = dirname(source);
+  const path = resolve(folder, file);
+  const inside = relative(folder, path);
+  if (isAbsolute(file) || inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    throw new HarnessError('bad-model-manifest', `${source}: ${field} "${file}" leaves the manifest's folder ${folder}; accepted: a path relative to that folder, inside it (put the manifest beside the model, or link the file into its folder)`);
+  }
+  return path;
+}
+
 const toTensor = (s: TensorSignature): UserModelTensor => ({ name: s.name, elementType: s.elementType, shape: s.shape });
 
 /** Opens one component's ONNX file and resolves its role names against the graph's inputs and outputs. */
@@ -222,12 +266,15 @@ export async function resolveComponent<I extends string, O extends string>(
   field: string,
   spec: Omit<ManifestComponent<I, O>, 'inputs'> & { inputs: Partial<Record<I, string>> },
 ): Promise<{ component: UserModelComponent<I, O>; model: OnnxModel }> {
-  const path = resolve(dirname(source), spec.file);
+  const path = manifestFilePath(source, `${field}.file`, spec.file);
   if (!existsSync(path)) throw new HarnessError('model-not-found', `${source}: ${field}.file "${spec.file}" not found (looked for ${path})`);
   const model = await readOnnxModel(path);
   const externalData = externalDataFiles(model);
-  for (const file of externalData) {
-    if (!existsSync(join(dirname(path), file))) throw new HarnessError('model-not-found', `${source}: ${field}: external data file "${file}" of ${spec.file} not found beside it`);
+  try {
+    await checkExternalData(model, path);
+  } catch (error) {
+    if (error instanceof HarnessError) throw new HarnessError(error.code, `${source}: ${field}: ${error.message}`, { cause: error });
+    throw error;
   }
   const pick = <R extends string>(side: 'inputs' | 'outputs', roles: Partial<Record<R, string>>, available: TensorSignature[]) => {
     const byName = new Map(available.map((t) => [t.name, t]));
@@ -288,12 +335,26 @@ function resolveCutPoints(source: string, manifest: UnetModelManifest, model: On
 
 /**
  * Reads a manifest (JSON, or YAML by extension), validates it, opens every ONNX file it names (graphs only:
- * external weight data is checked to exist, not read) and checks each role's tensor name, rank and the dimensions
+ * external weight data is checked to lie inside the model's folder and to hold every byte, not read) and checks each role's tensor name, rank and the dimensions
  * the manifest fixes. Every problem is a HarnessError naming the field, the file and the value.
  */
 export async function loadModelManifest(manifestPath: string): Promise<UserModelSource> {
   const source = resolve(manifestPath);
-  const manifest = parseModelManifest(await readManifestFile(source), source);
+  const raw = await readManifestFile(source);
+  const schedulerPath = (raw as { scheduler?: unknown } | null)?.scheduler;
+  if (typeof schedulerPath === 'string') {
+    const path = manifestFilePath(source, 'scheduler', schedulerPath);
+    if (!existsSync(path)) throw new HarnessError('model-not-found', `${source}: scheduler "${schedulerPath}" not found (looked for ${path})`);
+    let config: unknown;
+    try {
+      config = JSON.parse(await readFile(path, 'utf8'));
+    } catch (error) {
+      throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${path} is not valid JSON: ${(error as Error).message}`);
+    }
+    if (!isDiffusersSchedulerConfig(config)) throw new HarnessError('bad-model-manifest', `${source}: scheduler: ${path} names no _class_name; a diffusers scheduler_config.json does`);
+    (raw as { scheduler: unknown }).scheduler = config;
+  }
+  const manifest = parseModelManifest(raw, source);
   if (manifest.kind === 'text-to-video-dit') {
     throw new HarnessError(
       'unsupported-model',
@@ -324,11 +385,12 @@ export async function loadModelManifest(manifestPath: string): Promise<UserModel
     const textEncoder = await resolveComponent(source, 'textEncoder', manifest.textEncoder);
     let tokenizer: string | null = null;
     if (manifest.textEncoder.tokenizer !== undefined) {
-      tokenizer = resolve(dirname(source), manifest.textEncoder.tokenizer);
+      tokenizer = manifestFilePath(source, 'textEncoder.tokenizer', manifest.textEncoder.tokenizer);
       if (!existsSync(tokenizer)) throw new HarnessError('model-not-found', `${source}: textEncoder.tokenizer "${manifest.textEncoder.tokenizer}" not found (looked for ${tokenizer})`);
     }
     const model: UserModelSource = { ...base, kind: 'text-to-video', textEncoder: { ...textEncoder.component, vocabSize: manifest.textEncoder.vocabSize ?? CLIP_VOCAB_SIZE, tokenizer } };
     checkTextToVideoShapes(source, model);
+    checkTokenIdsFit(source, model, textEncoder.model, manifest.textEncoder.vocabSize !== undefined);
     return model;
   }
   if (!manifest.unet.inputs.addedTimeIds) {

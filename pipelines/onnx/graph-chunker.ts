@@ -138,6 +138,7 @@ export function chunkGraph(model: OnnxModel, counts: GraphChunkCounts, batchFram
   const nodes = graph.node ?? [];
   const out: NodeProto[] = [];
   const added: TensorProto[] = [];
+  const addedNames = new Set<string>();
   const regions: ChunkedGraph['regions'] = [];
   let i = 0;
   while (i < nodes.length) {
@@ -197,8 +198,13 @@ export function chunkGraph(model: OnnxModel, counts: GraphChunkCounts, batchFram
         if (sizeInput >= 0) {
           const values = [...intsOf(node.input![sizeInput])!];
           if (values[0]! > 0) values[0] = (values[0]! / rows) * sizes[c]!;
-          added.push(int64Initializer(local(node.input![sizeInput]!), values));
-          copy.input[sizeInput] = local(node.input![sizeInput]!);
+          // Several nodes of a region may read one shape constant: its slice-sized copy is added once per slice.
+          const sliced = local(node.input![sizeInput]!);
+          if (!addedNames.has(sliced)) {
+            addedNames.add(sliced);
+            added.push(int64Initializer(sliced, values));
+          }
+          copy.input[sizeInput] = sliced;
         }
         out.push(copy);
       }

@@ -1,8 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
-import { copyFile, link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, normalize, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { HarnessError } from '../harness-error.ts';
+import { checkExternalData, externalDataPath } from './external-data.ts';
 import { createSession, floatTensor, int64Tensor } from '../ort-backend.ts';
 import type { OrtTensor } from '../ort-backend.ts';
 import type { OnnxModel, TensorSignature } from './model-file.ts';
@@ -49,7 +50,7 @@ export interface SplitFiles extends Omit<SplitGraphs, 'full' | 'shallow'> {
   shallowPath: string;
   boundarySource: BoundarySource;
   /** External data files made available beside the outputs, and how. */
-  externalData: { file: string; how: 'hard link' | 'copy' | 'already there' }[];
+  externalData: { file: string; how: 'copy' | 'already there' }[];
 }
 
 function cloneModel(model: OnnxModel): OnnxModel {
@@ -197,36 +198,32 @@ async function measureBoundary(model: OnnxModel, cutTensor: string, scratchPath:
 }
 
 /**
- * External data files of the source model made available in `outDir` under the same relative names, so the
- * references in the written graphs stay valid: a hard link where the file system allows it, a copy otherwise.
+ * External data files of the source model copied into `outDir` under the same relative names, so the references
+ * in the written graphs stay valid. A copy, not a hard link: onnx.load refuses hard-linked data (it cannot tell one
+ * from a link planted to read another file), and a copy cannot change when the source is replaced. Where the file
+ * system can share blocks (reflink), the copy takes no space.
  */
-export async function provideExternalData(model: OnnxModel, sourceDir: string, outDir: string): Promise<SplitFiles['externalData']> {
+export async function provideExternalData(model: OnnxModel, sourcePath: string, outDir: string): Promise<SplitFiles['externalData']> {
+  await checkExternalData(model, sourcePath);
   const provided: SplitFiles['externalData'] = [];
   for (const file of externalDataFiles(model)) {
-    if (isAbsolute(file)) throw new HarnessError('bad-onnx-file', `external data location "${file}" is absolute; ONNX Runtime only loads locations relative to the model`);
-    const source = join(sourceDir, file);
-    const target = join(outDir, file);
-    if (!existsSync(source)) throw new HarnessError('model-not-found', `external data file not found: ${source} (referenced by the model)`);
+    const source = externalDataPath(file, dirname(sourcePath), sourcePath, file);
+    const target = join(outDir, normalize(file));
     if (resolve(source) === resolve(target)) {
       provided.push({ file, how: 'already there' });
       continue;
     }
-    if (existsSync(target)) {
-      const [a, b] = [statSync(source), statSync(target)];
-      if ((a.ino === b.ino && a.dev === b.dev) || a.size === b.size) {
-        provided.push({ file, how: 'already there' });
-        continue;
-      }
-      await rm(target);
+    // A copy made after the source was last written is that source's copy (a replaced source has a newer time).
+    const [from, to] = await Promise.all([stat(source), stat(target).catch(() => null)]);
+    if (to && to.size === from.size && to.mtimeMs >= from.mtimeMs) {
+      provided.push({ file, how: 'already there' });
+      continue;
     }
     await mkdir(dirname(target), { recursive: true });
-    try {
-      await link(source, target);
-      provided.push({ file, how: 'hard link' });
-    } catch {
-      await copyFile(source, target);
-      provided.push({ file, how: 'copy' });
-    }
+    const temporary = `${target}.tmp-${process.pid}`;
+    await copyFile(source, temporary, constants.COPYFILE_FICLONE);
+    await rename(temporary, target);
+    provided.push({ file, how: 'copy' });
   }
   return provided;
 }
@@ -248,14 +245,14 @@ export function splitFilePaths(path: string, outDir: string): { fullPath: string
 /**
  * Splits the model at `path` into `<stem>.full-with-cache.onnx` and `<stem>.shallow.onnx` in `outDir`. The cut
  * tensor's type and shape come from the file's value_info, else from `options.boundary`, else from one run of the
- * graph on zeros. External data stays where it is referenced from: its files are linked (or copied) into `outDir`.
+ * graph on zeros. External data is checked and copied into `outDir`, so the outputs open on their own (onnx.load included).
  */
 export async function splitModelFile(path: string, cutTensor: string, outDir: string, options: SplitFileOptions = {}): Promise<SplitFiles> {
   const model = await readOnnxModel(path);
   await mkdir(outDir, { recursive: true });
   if (!nodeOutputNames(model).has(cutTensor)) splitGraph(model, cutTensor); // throws the error that names the tensor
-  // Linked first: the probe run below loads its graph from outDir too.
-  const externalData = await provideExternalData(model, dirname(path), outDir);
+  // Copied first: the probe run below loads its graph from outDir too.
+  const externalData = await provideExternalData(model, path, outDir);
   let boundary = options.boundary;
   let boundarySource: BoundarySource = options.boundary ? 'given' : 'value_info';
   if (!boundary && !statedSignatures(model).get(cutTensor)?.shape) {

@@ -53,17 +53,27 @@ export class DdimScheduler implements Scheduler {
     const directionScale = Math.sqrt(1 - alphaProdPrev - stdDev * stdDev);
     const sqrtAlphaPrev = Math.sqrt(alphaProdPrev);
     const noise = eta > 0 ? gaussianNoise(this.varianceNoiseSeed + stepIndex, sample.length) : undefined;
-    const isEpsilon = this.config.predictionType === 'epsilon';
+    const prediction = this.config.predictionType;
     const clip = this.config.clipSample;
+    const range = this.config.clipSampleRange ?? 1;
     const out = new Float32Array(sample.length);
     for (let i = 0; i < sample.length; i++) {
       const x = sample[i];
       const m = modelOutput[i];
-      let predOriginal = isEpsilon ? (x - sqrtBeta * m) / sqrtAlpha : sqrtAlpha * x - sqrtBeta * m;
-      const predEpsilon = isEpsilon ? m : sqrtAlpha * m + sqrtBeta * x;
-      if (clip) {
-        predOriginal = Math.min(1, Math.max(-1, predOriginal));
+      let predOriginal: number;
+      let predEpsilon: number;
+      if (prediction === 'epsilon') {
+        predOriginal = (x - sqrtBeta * m) / sqrtAlpha;
+        predEpsilon = m;
+      } else if (prediction === 'sample') {
+        predOriginal = m;
+        predEpsilon = (x - sqrtAlpha * m) / sqrtBeta;
+      } else {
+        predOriginal = sqrtAlpha * x - sqrtBeta * m;
+        predEpsilon = sqrtAlpha * m + sqrtBeta * x;
       }
+      // Clipping changes the clean-sample estimate only; the noise direction keeps the unclipped one, as in diffusers.
+      if (clip) predOriginal = Math.min(range, Math.max(-range, predOriginal));
       let prevSample = sqrtAlphaPrev * predOriginal + directionScale * predEpsilon;
       if (noise) prevSample += stdDev * noise[i];
       out[i] = prevSample;

@@ -24,15 +24,19 @@ function sigmaToTimestep(sigma: number, logSigmas: Float64Array): number {
 
 // diffusers maps Karras sigmas back to timesteps through log-sigmas of its float32 training tables; the float32
 // cancellation in 1 − ᾱ near t = 0 moves those timesteps visibly, so the tables are rebuilt in float32 here.
-function float32LogSigmas(betas: Float64Array): Float64Array {
+function float32LogSigmas(betas: Float64Array, zeroSnr: boolean): Float64Array {
   const out = new Float64Array(betas.length);
   let product = 1;
   for (let i = 0; i < betas.length; i++) {
     product = Math.fround(product * Math.fround(1 - Math.fround(betas[i])));
-    out[i] = Math.fround(Math.log(Math.fround(Math.sqrt(Math.fround(Math.fround(1 - product) / product)))));
+    const alphaBar = zeroSnr && i === betas.length - 1 ? ZERO_SNR_LAST_ALPHA_BAR : product;
+    out[i] = Math.fround(Math.log(Math.fround(Math.sqrt(Math.fround(Math.fround(1 - alphaBar) / alphaBar)))));
   }
   return out;
 }
+
+// With zero terminal SNR the last ᾱ is 0 and its sigma infinite; diffusers' Euler puts 2⁻²⁴ there instead.
+const ZERO_SNR_LAST_ALPHA_BAR = 2 ** -24;
 
 // Karras et al. (2022) eq. 5 with ρ = 7, as float32 like diffusers stores it.
 function karrasSigmas(sigmaMin: number, sigmaMax: number, count: number): number[] {
@@ -57,20 +61,23 @@ export class EulerDiscreteScheduler implements Scheduler {
     this.config = config;
     this.numInferenceSteps = numInferenceSteps;
     const { alphasCumprod, betas } = computeNoiseSchedule(config);
+    const zeroSnr = config.rescaleBetasZeroSnr === true;
+    if (zeroSnr) alphasCumprod[alphasCumprod.length - 1] = ZERO_SNR_LAST_ALPHA_BAR;
     const trainSigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
     // diffusers keeps Euler timesteps as float32; the UNet sees these values.
     const spaced = spacedTimesteps(config, numInferenceSteps).map((t) => Math.fround(t));
+    const interpolated = spaced.map((t) => interpolate(trainSigmas, t));
     const stepSigmas = config.karrasSigmas
-      ? karrasSigmas(config.karrasSigmas.sigmaMin, config.karrasSigmas.sigmaMax, numInferenceSteps)
-      : spaced.map((t) => interpolate(trainSigmas, t));
-    const logSigmas = float32LogSigmas(betas);
+      ? karrasSigmas(config.karrasSigmas.sigmaMin ?? interpolated[interpolated.length - 1], config.karrasSigmas.sigmaMax ?? interpolated[0], numInferenceSteps)
+      : interpolated;
+    const logSigmas = float32LogSigmas(betas, zeroSnr);
     this.timesteps =
       config.timestepType === 'continuous'
         ? stepSigmas.map((s) => Math.fround(0.25 * Math.fround(Math.log(s))))
         : config.karrasSigmas
           ? stepSigmas.map((s) => Math.fround(sigmaToTimestep(s, logSigmas)))
           : spaced;
-    this.sigmas = [...stepSigmas, 0];
+    this.sigmas = [...stepSigmas, config.finalSigmasType === 'sigma_min' ? trainSigmas[0] : 0];
     const maxSigma = Math.max(...this.sigmas);
     // Leading spacing never reaches the last training timestep, so diffusers scales by sqrt(σ² + 1) there.
     this.initNoiseSigma = config.timestepSpacing === 'leading' ? Math.sqrt(maxSigma * maxSigma + 1) : maxSigma;
@@ -90,14 +97,14 @@ export class EulerDiscreteScheduler implements Scheduler {
     checkSameLength(modelOutput, sample);
     const sigma = this.sigmas[stepIndex];
     const dt = this.sigmas[stepIndex + 1] - sigma;
-    const isEpsilon = this.config.predictionType === 'epsilon';
+    const prediction = this.config.predictionType;
     const vOutputScale = -sigma / Math.sqrt(sigma * sigma + 1);
     const vSampleScale = 1 / (sigma * sigma + 1);
     const out = new Float32Array(sample.length);
     for (let i = 0; i < sample.length; i++) {
       const x = sample[i];
       const m = modelOutput[i];
-      const predOriginal = isEpsilon ? x - sigma * m : m * vOutputScale + x * vSampleScale;
+      const predOriginal = prediction === 'epsilon' ? x - sigma * m : prediction === 'sample' ? m : m * vOutputScale + x * vSampleScale;
       const derivative = (x - predOriginal) / sigma;
       out[i] = x + derivative * dt;
     }

@@ -42,25 +42,32 @@ const schedulerConfigSchema = z
     numTrainTimesteps: z.number().int().min(1).max(100_000),
     betaStart: z.number().gt(0).lt(1),
     betaEnd: z.number().gt(0).lt(1),
-    betaSchedule: z.enum(['linear', 'scaled_linear']),
+    betaSchedule: z.enum(['linear', 'scaled_linear', 'squaredcos_cap_v2']),
     timestepSpacing: z.enum(['leading', 'linspace', 'trailing']),
     stepsOffset: z.number().int().min(0),
-    predictionType: z.enum(['epsilon', 'v_prediction']),
+    predictionType: z.enum(['epsilon', 'v_prediction', 'sample']),
     clipSample: z.boolean(),
     setAlphaToOne: z.boolean(),
     eta: z.number().min(0).max(1).optional(),
-    karrasSigmas: z.strictObject({ sigmaMin: z.number().gt(0), sigmaMax: z.number().gt(0) }).optional(),
+    rescaleBetasZeroSnr: z.boolean().optional(),
+    clipSampleRange: z.number().gt(0).optional(),
+    karrasSigmas: z.strictObject({ sigmaMin: z.number().gt(0).optional(), sigmaMax: z.number().gt(0).optional() }).optional(),
     timestepType: z.enum(['discrete', 'continuous']).optional(),
+    finalSigmasType: z.enum(['zero', 'sigma_min']).optional(),
   })
   .refine((config) => config.betaStart <= config.betaEnd, {
     path: ['betaEnd'],
     message: 'betaEnd must not be below betaStart',
   })
-  .refine((config) => config.kind === 'euler' || (config.karrasSigmas === undefined && config.timestepType === undefined), {
+  .refine((config) => config.kind === 'euler' || (config.karrasSigmas === undefined && config.timestepType === undefined && config.finalSigmasType === undefined), {
     path: ['kind'],
-    message: 'karrasSigmas and timestepType apply to the euler sampler only',
+    message: 'karrasSigmas, timestepType and finalSigmasType apply to the euler sampler only',
   })
-  .refine((config) => !config.karrasSigmas || config.karrasSigmas.sigmaMin < config.karrasSigmas.sigmaMax, {
+  .refine((config) => config.kind === 'ddim' || config.clipSampleRange === undefined, {
+    path: ['clipSampleRange'],
+    message: 'clipSampleRange applies to ddim only',
+  })
+  .refine((config) => config.karrasSigmas?.sigmaMin === undefined || config.karrasSigmas.sigmaMax === undefined || config.karrasSigmas.sigmaMin < config.karrasSigmas.sigmaMax, {
     path: ['karrasSigmas'],
     message: 'karrasSigmas.sigmaMin must be below sigmaMax',
   })

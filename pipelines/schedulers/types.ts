@@ -4,14 +4,14 @@
  */
 export type SchedulerKind = BetaSchedulerConfig['kind'] | FlowSchedulerConfig['kind'];
 
-/** How the training noise schedule's betas grow from betaStart to betaEnd. */
-export type BetaSchedule = 'linear' | 'scaled_linear';
+/** How the training noise schedule's betas grow from betaStart to betaEnd (squaredcos_cap_v2: Nichol & Dhariwal's cosine ᾱ, bounds unused). */
+export type BetaSchedule = 'linear' | 'scaled_linear' | 'squaredcos_cap_v2';
 
 /** How inference timesteps are placed over the training timesteps (Lin et al. 2023, table 2). */
 export type TimestepSpacing = 'leading' | 'linspace' | 'trailing';
 
-/** What the denoiser predicts: the added noise, or the velocity v = sqrt(ᾱ)·ε − sqrt(1−ᾱ)·x₀. */
-export type PredictionType = 'epsilon' | 'v_prediction';
+/** What the denoiser predicts: the added noise, the velocity v = sqrt(ᾱ)·ε − sqrt(1−ᾱ)·x₀, or the clean sample x₀. */
+export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
 
 /** Scheduler settings as recorded in results; field meanings follow diffusers' scheduler configs. */
 export type SchedulerConfig = BetaSchedulerConfig | FlowSchedulerConfig;
@@ -29,8 +29,17 @@ export interface BetaSchedulerConfig {
   clipSample: boolean;
   setAlphaToOne: boolean;
   eta?: number;
-  /** Euler only: Karras et al.'s ρ = 7 sigma ramp between these bounds instead of the training sigmas at the spaced timesteps. */
-  karrasSigmas?: { sigmaMin: number; sigmaMax: number };
+  /** Lin et al. (2023): betas rescaled so the last training timestep has zero signal-to-noise ratio. */
+  rescaleBetasZeroSnr?: boolean;
+  /** DDIM only: the bound clipSample clips the predicted clean sample to (default 1). */
+  clipSampleRange?: number;
+  /**
+   * Euler only: Karras et al.'s ρ = 7 sigma ramp between these bounds instead of the training sigmas at the spaced
+   * timesteps; a bound left out is the spaced training sigmas' own (smallest, largest).
+   */
+  karrasSigmas?: { sigmaMin?: number; sigmaMax?: number };
+  /** Euler only: the noise level after the last step, zero (default) or the smallest training sigma. */
+  finalSigmasType?: 'zero' | 'sigma_min';
   /** Euler only: `continuous` feeds the UNet 0.25·ln σ (EDM preconditioning, as SVD) instead of a training timestep. */
   timestepType?: 'discrete' | 'continuous';
 }

@@ -5,9 +5,11 @@ model manifest.
     python tools/export/export_diffusers.py --pipeline wan --scale tiny --out DIR [--reference]
     python tools/export/export_diffusers.py --pipeline svd --scale full --out DIR            # GPU-sized, several GB
     python tools/export/export_diffusers.py --pipeline all --scale full --dry-run            # build on the meta device only
+    python tools/export/export_diffusers.py --from-pretrained DIR --out OUT [--dtype float16]  # a local checkpoint, its own weights
 
-Weights are random (fixed seed): the architecture, operators and graph are diffusers' own, built from the configs in
-configs.py. Every graph has static shapes for one pipeline call with classifier-free guidance (batch 2), except the
+With --pipeline the weights are random (fixed seed): the architecture, operators and graph are diffusers' own, built
+from the configs in configs.py. With --from-pretrained the pipeline is loaded from a local diffusers folder (never the
+network) and exported with its own weights, scheduler config and tokenizer. Every graph has static shapes for one pipeline call with classifier-free guidance (batch 2), except the
 AnimateDiff VAE decoder, whose batch (frames per call) is dynamic. Weights go to `<file>.onnx.data` beside each graph.
 """
 
@@ -27,6 +29,7 @@ import manifest as manifest_writer  # noqa: E402
 from build_models import build, parameter_count, randomise_norms  # noqa: E402
 from configs import CONFIGS  # noqa: E402
 from onnx_export import export, files_of, up_block_concats  # noqa: E402
+from from_pretrained import in_dtype  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = REPO_ROOT / "schemas" / "model-manifest.schema.json"
@@ -115,6 +118,60 @@ def dry_run(pipeline, scale, seed):
     return report
 
 
+def write_export(pipeline, models, config, out, name, exporter, info, dtype=torch.float32, complete=None):
+    """Exports every component of `models` into `out`, then writes manifest.json (finished by `complete`, which
+    may edit it) and export-info.json."""
+    summary = {"torch": torch.__version__, "exporter": exporter, **info, "files": {}}
+    import diffusers, onnx, transformers  # noqa: E401
+
+    summary.update({"diffusers": diffusers.__version__, "transformers": transformers.__version__, "onnx": onnx.__version__})
+    for file_name, module, call, args, inputs, outputs, dynamic in components(pipeline, models, config):
+        started = time.time()
+        ir, opset = export(module, in_dtype(call, dtype), args, out / file_name, inputs, outputs, exporter=exporter, dynamic_shapes=dynamic)
+        names, size = files_of(out / file_name)
+        summary["files"][file_name] = {"irVersion": ir, "opset": opset, "bytes": size, "files": names, "parameters": parameter_count(module)}
+        log(f"{name} {file_name}: IR {ir}, opset {opset}, {size / 1e6:.2f} MB, {time.time() - started:.0f} s")
+
+    blocks = len(config["unet"]["block_out_channels"])
+    layers = config["unet"]["layers_per_block"]
+    points = manifest_writer.cut_points(up_block_concats(out / "unet.onnx"), blocks, layers)
+    if pipeline == "animatediff":
+        document = manifest_writer.animatediff_manifest(name, config, points, None)
+    else:
+        document = manifest_writer.svd_manifest(name, config, points)
+    document["$schema"] = os.path.relpath(SCHEMA, out.resolve())
+    if complete:
+        document = complete(document)
+    manifest_writer.write(out, document)
+    (out / "export-info.json").write_text(json.dumps({**summary, "config": config}, indent=2, default=str) + "\n")
+    log(f"wrote {out / 'manifest.json'} with {len(points)} DeepCache cut points")
+
+
+def export_pretrained(folder, out, exporter="dynamo", dtype="float32", frames=None, height=None, width=None, steps=None, motion_adapter=None, scheduler_class=None, decode_chunk_size=None):
+    """Exports the pipeline saved in `folder` (its real weights) with a manifest naming the folder's own scheduler
+    config and tokenizer. Returns (pipeline kind, the config the export used)."""
+    from from_pretrained import DTYPES, check_folder, complete_manifest, export_config, load, models_of
+
+    if dtype not in DTYPES:
+        raise SystemExit(f"--dtype {dtype}: accepted: {', '.join(DTYPES)}")
+    if dtype == "float16" and exporter == "legacy":
+        # Its graphs bind float32 and float16 to one type parameter (CLIP's LayerNormalization), which ONNX Runtime refuses.
+        raise SystemExit("--dtype float16 with --exporter legacy: the TorchScript exporter writes graphs that mix float16 and float32 in one operator; use the dynamo exporter (the default) for float16")
+    kind, _index = check_folder(folder, motion_adapter, scheduler_class)
+    pipe = load(folder, kind, DTYPES[dtype], motion_adapter)
+    config = export_config(kind, pipe, frames, height, width, steps)
+    if decode_chunk_size is not None:
+        if kind != "svd" or decode_chunk_size < 1 or config["pipeline"]["frames"] % decode_chunk_size:
+            raise SystemExit(f"--decode-chunk-size {decode_chunk_size}: SVD only, and it must divide the {config['pipeline']['frames']} frames")
+        config["pipeline"]["decode_chunk_size"] = decode_chunk_size
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_export(kind, models_of(kind, pipe), config, out, Path(folder).resolve().name, exporter,
+                 {"fromPretrained": str(Path(folder).resolve()), "dtype": dtype},
+                 DTYPES[dtype], lambda document: complete_manifest(document, kind, folder, out, scheduler_class))
+    return kind, config
+
+
 def export_pipeline(pipeline, scale, out, seed, exporter, reference, decode_chunk_size=None):
     config = CONFIGS[(pipeline, scale)]
     if decode_chunk_size is not None:
@@ -126,29 +183,7 @@ def export_pipeline(pipeline, scale, out, seed, exporter, reference, decode_chun
     out.mkdir(parents=True, exist_ok=True)
     models = build(pipeline, config, seed)
     randomise_norms(models, seed)
-    summary = {"torch": torch.__version__, "exporter": exporter, "seed": seed, "files": {}}
-    import diffusers, onnx, transformers  # noqa: E401
-
-    summary.update({"diffusers": diffusers.__version__, "transformers": transformers.__version__, "onnx": onnx.__version__})
-    for file_name, module, call, args, inputs, outputs, dynamic in components(pipeline, models, config):
-        started = time.time()
-        ir, opset = export(module, call, args, out / file_name, inputs, outputs, exporter=exporter, dynamic_shapes=dynamic)
-        names, size = files_of(out / file_name)
-        summary["files"][file_name] = {"irVersion": ir, "opset": opset, "bytes": size, "files": names, "parameters": parameter_count(module)}
-        log(f"{pipeline}/{scale} {file_name}: IR {ir}, opset {opset}, {size / 1e6:.2f} MB, {time.time() - started:.0f} s")
-
-    blocks = len(config["unet"]["block_out_channels"])
-    layers = config["unet"]["layers_per_block"]
-    points = manifest_writer.cut_points(up_block_concats(out / "unet.onnx"), blocks, layers)
-    name = f"{pipeline}-{scale}"
-    if pipeline == "animatediff":
-        document = manifest_writer.animatediff_manifest(name, config, points, None)
-    else:
-        document = manifest_writer.svd_manifest(name, config, points)
-    document["$schema"] = os.path.relpath(SCHEMA, out.resolve())
-    manifest_writer.write(out, document)
-    (out / "export-info.json").write_text(json.dumps({**summary, "config": config}, indent=2, default=str) + "\n")
-    log(f"wrote {out / 'manifest.json'} with {len(points)} DeepCache cut points")
+    write_export(pipeline, models, config, out, f"{pipeline}-{scale}", exporter, {"seed": seed})
     if reference:
         from reference_run import record
 
@@ -159,7 +194,15 @@ def export_pipeline(pipeline, scale, out, seed, exporter, reference, decode_chun
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pipeline", choices=[*UNET_PIPELINES, *DIT_PIPELINES, "all"], required=True)
+    parser.add_argument("--pipeline", choices=[*UNET_PIPELINES, *DIT_PIPELINES, "all"], help="a built-in config with random weights (not with --from-pretrained)")
+    parser.add_argument("--from-pretrained", metavar="DIR", help="a local diffusers pipeline folder (save_pretrained output or a hub snapshot): export its own weights, scheduler and tokenizer; never fetches anything")
+    parser.add_argument("--motion-adapter", metavar="DIR", help="--from-pretrained with a Stable Diffusion folder: the AnimateDiff MotionAdapter folder to add")
+    parser.add_argument("--scheduler-class", choices=["DDIMScheduler", "EulerDiscreteScheduler"], help="--from-pretrained: load the folder's scheduler config into this class (as diffusers' from_config), e.g. for a PNDM config")
+    parser.add_argument("--dtype", choices=["float32", "float16"], default="float32", help="--from-pretrained: weights and arithmetic in this type (float16 for GPU runs); inputs and outputs stay float32")
+    parser.add_argument("--frames", type=int, help="--from-pretrained: frames per video (default: AnimateDiff 16, SVD the UNet's num_frames)")
+    parser.add_argument("--height", type=int, help="--from-pretrained: video height in pixels (default: AnimateDiff the UNet's sample size × the VAE's scale, SVD 576)")
+    parser.add_argument("--width", type=int, help="--from-pretrained: video width in pixels (default: as height; SVD 1024)")
+    parser.add_argument("--steps", type=int, help="--from-pretrained: the manifest's default step count (default 25)")
     parser.add_argument("--scale", choices=["tiny", "small", "full"], default="tiny", help="tiny: test fixtures; small: CPU-sized activations for memory comparisons; full: published sizes")
     parser.add_argument("--out", help="output folder (with --pipeline all: one sub-folder per pipeline)")
     parser.add_argument("--seed", type=int, default=0)
@@ -168,6 +211,15 @@ def main():
     parser.add_argument("--decode-chunk-size", type=int, help="SVD: frames the temporal VAE decoder takes per call (diffusers' decode_chunk_size; it must divide the frames); default all")
     parser.add_argument("--dry-run", action="store_true", help="build on the meta device and check shapes; write nothing")
     args = parser.parse_args()
+    if args.from_pretrained:
+        if args.pipeline or args.dry_run or args.reference:
+            parser.error("--from-pretrained exports the folder's pipeline: --pipeline, --dry-run and --reference do not apply")
+        if not args.out:
+            parser.error("--out is required")
+        export_pretrained(args.from_pretrained, args.out, args.exporter, args.dtype, args.frames, args.height, args.width, args.steps, args.motion_adapter, args.scheduler_class, args.decode_chunk_size)
+        return
+    if not args.pipeline:
+        parser.error("give --pipeline (random weights from a built-in config) or --from-pretrained DIR")
     pipelines = [*UNET_PIPELINES, *DIT_PIPELINES] if args.pipeline == "all" else [args.pipeline]
     if args.dry_run:
         for pipeline in pipelines:

@@ -79,9 +79,18 @@ def helper_branch_id(project_branch, layers_per_block):
     return 1 + project_branch + project_branch // layers_per_block
 
 
-def record_animatediff(models, config, folder, seed, deepcache_branch):
+def scheduler_record(pipe, default_config):
+    """The scheduler the reference ran with: the exporter's own config, or a loaded pipeline's whole config."""
+    config = default_config if default_config is not None else {k: v for k, v in dict(pipe.scheduler.config).items() if not k.startswith("_")}
+    return {"className": type(pipe.scheduler).__name__, "config": config}
+
+
+def record_animatediff(models, config, folder, seed, deepcache_branch, pipe=None):
+    """`pipe`: a pipeline to run as it is (one loaded with from_pretrained); by default one made of `models` with
+    the exporter's DDIM scheduler."""
     p = config["pipeline"]
-    pipe = AnimateDiffPipeline(
+    scheduler_config = None if pipe is not None else ANIMATEDIFF_DDIM
+    pipe = pipe or AnimateDiffPipeline(
         vae=models["vae"], text_encoder=models["text_encoder"], tokenizer=None, unet=models["unet"], motion_adapter=None,
         scheduler=DDIMScheduler(**ANIMATEDIFF_DDIM),
     )
@@ -129,15 +138,16 @@ def record_animatediff(models, config, folder, seed, deepcache_branch):
         "steps": STEPS,
         "guidanceScale": p["guidance_scale"],
         "timesteps": [int(t) for t in pipe.scheduler.timesteps],
-        "scheduler": {"className": "DDIMScheduler", "config": ANIMATEDIFF_DDIM},
+        "scheduler": scheduler_record(pipe, scheduler_config),
         "deepcache": {"helper": "DeepCache.DeepCacheSDHelper", "cacheInterval": DEEPCACHE_INTERVAL, "cacheBranchId": helper_id, "projectBranch": deepcache_branch},
         "maxAbsDifferenceDeepCacheVsBaseline": float((dc_frames - frames).abs().max()),
     })
 
 
-def record_svd(models, config, folder, seed, deepcache_branch):
+def record_svd(models, config, folder, seed, deepcache_branch, pipe=None):
     p = config["pipeline"]
-    pipe = StableVideoDiffusionPipeline(
+    scheduler_config = None if pipe is not None else SVD_EULER
+    pipe = pipe or StableVideoDiffusionPipeline(
         vae=models["vae"], image_encoder=models["image_encoder"], unet=models["unet"], scheduler=EulerDiscreteScheduler(**SVD_EULER),
         feature_extractor=CLIPImageProcessor(),
     )
@@ -193,11 +203,11 @@ def record_svd(models, config, folder, seed, deepcache_branch):
         "noiseAugStrength": p["noise_aug_strength"],
         "timesteps": [float(t) for t in pipe.scheduler.timesteps],
         "sigmas": [float(s) for s in pipe.scheduler.sigmas],
-        "scheduler": {"className": "EulerDiscreteScheduler", "config": SVD_EULER},
+        "scheduler": scheduler_record(pipe, scheduler_config),
         "deepcache": {"helper": "DeepCache.DeepCacheSDHelper", "cacheInterval": DEEPCACHE_INTERVAL, "cacheBranchId": helper_id, "projectBranch": deepcache_branch},
         "maxAbsDifferenceDeepCacheVsBaseline": float((dc_frames - frames).abs().max()),
     })
 
 
-def record(pipeline, models, config, folder, seed, deepcache_branch=0):
-    (record_animatediff if pipeline == "animatediff" else record_svd)(models, config, folder, seed, deepcache_branch)
+def record(pipeline, models, config, folder, seed, deepcache_branch=0, pipe=None):
+    (record_animatediff if pipeline == "animatediff" else record_svd)(models, config, folder, seed, deepcache_branch, pipe)

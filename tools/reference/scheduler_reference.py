@@ -1,5 +1,8 @@
 """Records diffusers' DDIM, Euler discrete, flow-matching Euler and UniPC (flow) scheduler values as a test fixture.
 
+Also records schedulers loaded from diffusers scheduler_config.json objects (DIFFUSERS_CONFIG_CASES), which the
+test translates with lightbench's diffusers-config translation and steps side by side.
+
 Builds the schedulers from config dicts (no downloads), evaluates schedule tables, timesteps, sigmas and single
 `step()` / `scale_model_input()` calls on fixed inputs, runs the flow-matching schedulers through whole trajectories
 (multistep samplers keep state between steps), and writes test/fixtures/scheduler-reference.json.
@@ -208,6 +211,83 @@ def all_cases():
     return cases
 
 
+# diffusers scheduler_config.json objects as checkpoints ship them, covering every option lightbench translates.
+# Each is loaded with from_config exactly as given (diffusers' defaults fill the rest).
+DIFFUSERS_CONFIG_CASES = [
+    ("ddim defaults", {"_class_name": "DDIMScheduler"}, 10, [0, 5, 9]),
+    ("ddim squaredcos_cap_v2, leading + offset, clip_sample range 1.5, alpha to one",
+     {"_class_name": "DDIMScheduler", "beta_schedule": "squaredcos_cap_v2", "timestep_spacing": "leading", "steps_offset": 1,
+      "clip_sample": True, "clip_sample_range": 1.5, "set_alpha_to_one": True}, 10, [0, 5, 9]),
+    ("ddim zero-SNR trailing v_prediction",
+     {"_class_name": "DDIMScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
+      "timestep_spacing": "trailing", "prediction_type": "v_prediction", "rescale_betas_zero_snr": True,
+      "clip_sample": False, "set_alpha_to_one": False, "steps_offset": 1}, 10, [0, 5, 9]),
+    ("ddim sample prediction, linspace",
+     {"_class_name": "DDIMScheduler", "beta_schedule": "linear", "timestep_spacing": "linspace", "prediction_type": "sample",
+      "clip_sample": False}, 7, [0, 3, 6]),
+    ("ddim scaled_linear leading v_prediction (a fine-tuned SD 1.5 checkpoint)",
+     {"_class_name": "DDIMScheduler", "_diffusers_version": "0.42.1", "beta_start": 0.00085, "beta_end": 0.012,
+      "beta_schedule": "scaled_linear", "timestep_spacing": "leading", "steps_offset": 1, "prediction_type": "v_prediction",
+      "clip_sample": False, "set_alpha_to_one": False, "skip_prk_steps": True, "thresholding": False,
+      "dynamic_thresholding_ratio": 0.995, "sample_max_value": 1.0, "trained_betas": None}, 25, [0, 12, 24]),
+    ("euler defaults", {"_class_name": "EulerDiscreteScheduler"}, 10, [0, 5, 9]),
+    ("euler squaredcos_cap_v2 trailing",
+     {"_class_name": "EulerDiscreteScheduler", "beta_schedule": "squaredcos_cap_v2", "timestep_spacing": "trailing"}, 10, [0, 5, 9]),
+    ("euler scaled_linear leading v_prediction + offset",
+     {"_class_name": "EulerDiscreteScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
+      "timestep_spacing": "leading", "steps_offset": 1, "prediction_type": "v_prediction"}, 10, [0, 5, 9]),
+    ("euler zero-SNR trailing v_prediction",
+     {"_class_name": "EulerDiscreteScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
+      "timestep_spacing": "trailing", "prediction_type": "v_prediction", "rescale_betas_zero_snr": True}, 10, [0, 5, 9]),
+    ("euler original_sample prediction, linspace",
+     {"_class_name": "EulerDiscreteScheduler", "prediction_type": "original_sample"}, 7, [0, 3, 6]),
+    ("euler karras sigmas without bounds",
+     {"_class_name": "EulerDiscreteScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
+      "timestep_spacing": "leading", "steps_offset": 1, "use_karras_sigmas": True}, 10, [0, 5, 9]),
+    ("euler final sigma sigma_min",
+     {"_class_name": "EulerDiscreteScheduler", "beta_schedule": "scaled_linear", "beta_start": 0.00085, "beta_end": 0.012,
+      "final_sigmas_type": "sigma_min"}, 10, [0, 5, 9]),
+    ("euler continuous timesteps with epsilon (diffusers ignores them)",
+     {"_class_name": "EulerDiscreteScheduler", "timestep_type": "continuous", "prediction_type": "epsilon"}, 10, [0, 9]),
+    ("euler SVD-XT scheduler_config.json",
+     {"_class_name": "EulerDiscreteScheduler", "_diffusers_version": "0.24.0.dev0", "beta_end": 0.012, "beta_schedule": "scaled_linear",
+      "beta_start": 0.00085, "clip_sample": False, "interpolation_type": "linear", "num_train_timesteps": 1000,
+      "prediction_type": "v_prediction", "rescale_betas_zero_snr": False, "set_alpha_to_one": False, "sigma_max": 700.0,
+      "sigma_min": 0.002, "skip_prk_steps": True, "steps_offset": 1, "timestep_spacing": "leading",
+      "timestep_type": "continuous", "trained_betas": None, "use_karras_sigmas": True}, 25, [0, 12, 24]),
+]
+
+
+def record_diffusers_config_case(name, config, num_inference_steps, step_indices):
+    cls = DDIMScheduler if config["_class_name"] == "DDIMScheduler" else EulerDiscreteScheduler
+    scheduler = cls.from_config(config)
+    scheduler.set_timesteps(num_inference_steps)
+    sample, model_output = fixed_inputs()
+    timesteps = scheduler.timesteps
+    case = {
+        "name": name,
+        "diffusersConfig": config,
+        "numInferenceSteps": num_inference_steps,
+        "timesteps": floats(timesteps),
+        "initNoiseSigma": float(scheduler.init_noise_sigma),
+        "steps": [],
+    }
+    if cls is EulerDiscreteScheduler:
+        case["sigmas"] = floats(scheduler.sigmas)
+    for index in step_indices:
+        timestep = timesteps[index]
+        entry = {"stepIndex": index, "timestep": float(timestep)}
+        if cls is EulerDiscreteScheduler:
+            scheduler._step_index = index
+            entry["scaledModelInput"] = floats(scheduler.scale_model_input(sample.clone(), timestep))
+            scheduler._step_index = index
+            entry["prevSample"] = floats(scheduler.step(model_output.clone(), timestep, sample.clone()).prev_sample)
+        else:
+            entry["prevSample"] = floats(scheduler.step(model_output.clone(), int(timestep), sample.clone(), eta=0.0).prev_sample)
+        case["steps"].append(entry)
+    return case
+
+
 def timestep_cases():
     """Step counts where numpy's rounding (halves to even) or arange length matter."""
     cases = []
@@ -350,6 +430,7 @@ def main():
         "timestepCases": timestep_cases(),
         "flowPresets": {"wanUnipcSchedulerConfig": WAN_UNIPC_SCHEDULER_CONFIG},
         "flowCases": flow_cases(),
+        "diffusersConfigCases": [record_diffusers_config_case(*case) for case in DIFFUSERS_CONFIG_CASES],
     }
     output.write_text(json.dumps(fixture, indent=1) + "\n")
     print(f"wrote {output} ({len(fixture['cases'])} cases, {len(fixture['flowCases'])} flow trajectories, diffusers {diffusers.__version__})")
