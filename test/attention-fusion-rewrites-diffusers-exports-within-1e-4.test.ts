@@ -1,6 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fuseAttention } from '../pipelines/onnx/attention-fusion.ts';
 import { countGraphWork } from '../pipelines/onnx/flop-counter.ts';
@@ -42,7 +42,7 @@ describe('attention fusion of exported diffusers graphs', () => {
     it(`${file}: ${attention} attention pattern(s) fused, output within 1e-4`, async () => {
       const path = join(USER_MODELS_DIR, file);
       const model = await readOnnxModel(path);
-      await inlineExternalData(model, dirname(path));
+      await inlineExternalData(model, path);
       const before = countGraphWork(model);
       const { model: fusedModel, fused, skipped } = fuseAttention(model);
       expect(skipped).toEqual([]);

@@ -1,27 +1,16 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../harness/harness-error.ts';
 import { loadDitManifest } from '../pipelines/models/dit-manifest.ts';
-import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
+import { writeManifestVariant } from './fixtures/user-model-reference.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lightbench-dit-manifest-'));
 
-/** The fixture's manifest, edited, with its files made absolute; returns the new manifest's path. */
+/** The fixture's manifest, edited, in a folder of its own beside links to the fixture's files (paths stay relative). */
 function variant(fixture: string, edit: (m: Record<string, any>) => void): string {
-  const m = JSON.parse(readFileSync(join(USER_MODELS_DIR, fixture, 'manifest.json'), 'utf8')) as Record<string, any>;
-  const absolute = (c: { file: string }) => (c.file = join(USER_MODELS_DIR, fixture, c.file));
-  for (const key of ['textEncoder', 'denoiser', 'vaeDecoder']) absolute(m[key]);
-  if (m.vaeDecoder.causalFrames) {
-    absolute(m.vaeDecoder.causalFrames.firstFrame);
-    absolute(m.vaeDecoder.causalFrames.nextFrame);
-  }
-  delete m.$schema;
-  edit(m);
-  const path = join(dir, `${fixture}-${Math.random().toString(36).slice(2, 8)}.json`);
-  writeFileSync(path, JSON.stringify(m));
-  return path;
+  return writeManifestVariant(fixture, dir, edit);
 }
 
 async function loadError(path: string): Promise<HarnessError> {

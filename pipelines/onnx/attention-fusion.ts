@@ -54,6 +54,12 @@ export function fuseAttention(source: OnnxModel): AttentionFusion {
   const graph = model.graph!;
   const shapes = new Map<string, Dim[]>();
   for (const [name, signature] of statedSignatures(model)) if (signature.shape) shapes.set(name, signature.shape);
+  // Element types by ONNX's code, so the tensors the rewrite adds are declared as what they hold (float16 models too).
+  const elementTypes = new Map<string, number>();
+  for (const info of [...(graph.valueInfo ?? []), ...(graph.input ?? []), ...(graph.output ?? [])]) {
+    const code = info.type?.tensorType?.elemType;
+    if (code) elementTypes.set(info.name!, code);
+  }
   const constants = new Map<string, TensorProto>();
   for (const init of graph.initializer ?? []) {
     constants.set(init.name!, init);
@@ -221,10 +227,11 @@ export function fuseAttention(source: OnnxModel): AttentionFusion {
 
     const at = position.get(last)!;
     const tag = `${last.output![0]!}::mha`;
+    const elemType = elementTypes.get(last.output![0]!) ?? elementTypes.get(q.name) ?? onnx.TensorProto.DataType.FLOAT;
     const emit = (op: string, inputs: string[], output: string, shape: Dim[], attributes: onnxProto.onnx.IAttributeProto[] = [], domain?: string) => {
       added[at]!.push(onnx.NodeProto.create({ name: output, opType: op, input: inputs, output: [output], attribute: attributes, ...(domain ? { domain } : {}) }));
       const dim = shape.map((v) => (typeof v === 'number' ? { dimValue: v } : typeof v === 'string' ? { dimParam: v } : {}));
-      valueInfo.push(onnx.ValueInfoProto.create({ name: output, type: { tensorType: { elemType: 1, shape: { dim } } } }));
+      valueInfo.push(onnx.ValueInfoProto.create({ name: output, type: { tensorType: { elemType, shape: { dim } } } }));
       shapes.set(output, shape);
       return output;
     };
