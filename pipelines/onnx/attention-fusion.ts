@@ -145,11 +145,11 @@ export function fuseAttention(source: OnnxModel): AttentionFusion {
     let mask: string | null = null;
     let cursor = scores;
     let scale = 1;
-    let product: NodeProto | null = null;
-    for (let guard = 0; guard < 4 && !product; guard++) {
+    let queryKeyProduct: NodeProto | null = null;
+    for (let hop = 0; hop < 4 && !queryKeyProduct; hop++) {
       const node = producer.get(cursor);
       if (!node || !onlyUse(cursor, consumers.get(cursor)![0]!)) break;
-      if (node.opType === 'MatMul') product = node;
+      if (node.opType === 'MatMul') queryKeyProduct = node;
       else if (node.opType === 'Add' && !mask) {
         const [a, b] = node.input!;
         const fromProduct = [a, b].find((x) => producer.get(x!)?.opType === 'MatMul' || ['Mul', 'Div'].includes(producer.get(x!)?.opType ?? ''));
@@ -163,12 +163,12 @@ export function fuseAttention(source: OnnxModel): AttentionFusion {
         cursor = peeled.name;
       } else break;
     }
-    if (!product) {
+    if (!queryKeyProduct) {
       skip('no MatMul of queries and keys feeds it');
       continue;
     }
-    const q = peelScale(product.input![0]!);
-    const k = peelScale(product.input![1]!);
+    const q = peelScale(queryKeyProduct.input![0]!);
+    const k = peelScale(queryKeyProduct.input![1]!);
     scale *= q.scale * k.scale;
     const qShape = shapes.get(q.name);
     const keyHeads = keyHeadsBehind(k.name);
