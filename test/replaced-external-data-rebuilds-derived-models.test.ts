@@ -4,21 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
-import type { VariantConfig } from '../pipelines/types.ts';
 import { maxAbsDifference } from './fixtures/run-tiny-variant.ts';
-import { runUser, userRequest } from './fixtures/run-user-variant.ts';
+import { CHUNKED_DEEPCACHE, runUser, userRequest } from './fixtures/run-user-variant.ts';
 import { copyUserModel } from './fixtures/copy-user-model.ts';
 
 // DeepCache with FME chunking derives the most files from the UNet: the split pair, their chunked copies, and the
 // optimised copies with weights inlined. Replacing unet.onnx.data alone (same size, same graph file) must reach all.
-const CHUNKED_DEEPCACHE: VariantConfig = {
-  name: 'lightcache-chunk',
-  kind: 'lightcache',
-  cache: { interval: 2, branch: 0, schedule: 'uniform', center: 0, power: 1.4 },
-  chunks: { batchFrames: 3, spatial: 2 },
-  sliceFrames: null,
-  swap: false,
-};
 
 describe('replacing a UNet external data file', () => {
   it('rebuilds every derived model from the new weights', async () => {

@@ -3,23 +3,14 @@ import { loadUserModels } from '../harness/suite-config.ts';
 import { readOnnxModel } from '../pipelines/onnx/model-file.ts';
 import { prepareUserModels } from '../pipelines/user-model-files.ts';
 import { runUserPipeline } from '../pipelines/user-video-pipeline.ts';
-import type { VariantConfig } from '../pipelines/types.ts';
 import { TEST_SESSION, maxAbsDifference } from './fixtures/run-tiny-variant.ts';
-import { userRequest } from './fixtures/run-user-variant.ts';
+import { CHUNKED_DEEPCACHE, userRequest } from './fixtures/run-user-variant.ts';
 import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
 import { join } from 'node:path';
 
 // The fusion pass runs before DeepCache's split and FME's chunking: the cut tensors survive it, MultiHeadAttention
 // nodes are sliced with their rows like any row-independent operator, and the video equals the one the graphs as
 // exported give (no fusion) within float32 summation order.
-const CHUNKED_DEEPCACHE: VariantConfig = {
-  name: 'lightcache-chunk',
-  kind: 'lightcache',
-  cache: { interval: 2, branch: 0, schedule: 'uniform', center: 0, power: 1.4 },
-  chunks: { batchFrames: 3, spatial: 2 },
-  sliceFrames: null,
-  swap: false,
-};
 
 describe('fused attention in exported UNets', () => {
   it('animatediff-tiny: split at branch 0 and chunked 3×2, fused graphs give the unfused video', async () => {
