@@ -26,10 +26,12 @@ export interface UserModelFiles {
   unetFull: string;
   unetShallow: string | null;
   vaeDecoder: string;
+  /** Diffusion transformers with a causal decoder: its first-frame and next-frame graphs; null otherwise. */
+  causalDecoder: { firstFrame: string; nextFrame: string } | null;
   /** True when every file was optimised ahead of time, so sessions load them with optimisation off. */
   preOptimized: boolean;
   /** Work of one call of each graph, counted on the graphs before chunking (chunking moves rows only). */
-  flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; vaeDecoder: number };
+  flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; vaeDecoder: number; firstFrame: number; nextFrame: number };
   /** The attention form the UNet graphs ran with after the fusion pass. */
   attention: AttentionReport;
 }
@@ -117,6 +119,21 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
   const { userModel: model, variant, modelDir } = request;
   const fuse = attentionFormFor(request.session, request.executionProvider) === 'fused';
   const deployed = async (path: string) => (fuse ? fusedCopy(path, await derivedDir(modelDir, model.name, path, 'fused attention')) : path);
+  if (model.kind === 'text-to-video-dit') {
+    if (variant.cache || variant.chunks) {
+      throw new HarnessError('unsupported-model', `variant ${variant.name}: ${model.manifestPath} is a diffusion transformer; lightbench runs its baseline so far (no DeepCache cut or FME chunking of its graphs)`);
+    }
+    const causal = model.vaeDecoder.causalFrames;
+    return readyFiles(request, {
+      conditionEncoder: await deployed(model.textEncoder.path),
+      vaeEncoder: null,
+      unet: await deployed(model.denoiser.path),
+      unetShallow: null,
+      unetDir: null,
+      vaeDecoder: await deployed(model.vaeDecoder.path),
+      causalDecoder: causal ? { firstFrame: await deployed(causal.firstFrame.path), nextFrame: await deployed(causal.nextFrame.path) } : null,
+    });
+  }
   const unet = await deployed(model.unet.path);
   let unetFull = unet;
   let unetShallow: string | null = null;
@@ -136,25 +153,52 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
   const conditionEncoder = await deployed(model.kind === 'text-to-video' ? model.textEncoder.path : model.imageEncoder.path);
   const vaeEncoder = model.kind === 'image-to-video' ? await deployed(model.vaeEncoder.path) : null;
   const vaeDecoder = await deployed(model.vaeDecoder.path);
+  if (variant.chunks) {
+    const batchFrames = unetBatch(model) * request.frames;
+    const chunkedFull = await chunkedCopy(unetFull, unetDir, variant.chunks, batchFrames);
+    const chunkedShallow = unetShallow ? await chunkedCopy(unetShallow, unetDir, variant.chunks, batchFrames) : null;
+    return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, unetDir, vaeDecoder, causalDecoder: null }, { full: chunkedFull, shallow: chunkedShallow });
+  }
+  return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, unetDir: unetFull === unet ? null : unetDir, vaeDecoder, causalDecoder: null });
+}
+
+/** The deployed (fused, split) graphs of one variant, before counting and ahead-of-time optimisation. */
+interface DeployedGraphs {
+  conditionEncoder: string;
+  vaeEncoder: string | null;
+  unet: string;
+  unetShallow: string | null;
+  /** Where the UNet's derived files live; null: beside the UNet's own cache entry. */
+  unetDir: string | null;
+  vaeDecoder: string;
+  causalDecoder: { firstFrame: string; nextFrame: string } | null;
+}
+
+/**
+ * Counts each deployed graph's work (before chunking: chunking moves rows only) and copies every graph into the
+ * model cache optimised by ONNX Runtime (CPU); `chunked` replaces the denoiser graphs that run.
+ */
+async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, chunked?: { full: string; shallow: string | null }): Promise<UserModelFiles> {
+  const { userModel: model, modelDir } = request;
   const none = { flops: 0, attentionNodes: { fused: 0, unfused: 0 } };
   const work = async (path: string | null) => (path ? countModelWork(path) : none);
-  const [fullWork, shallowWork] = [await work(unetFull), await work(unetShallow)];
+  const [fullWork, shallowWork] = [await work(graphs.unet), await work(graphs.unetShallow)];
   const flops = {
-    conditionEncoder: (await work(conditionEncoder)).flops,
-    vaeEncoder: (await work(vaeEncoder)).flops,
+    conditionEncoder: (await work(graphs.conditionEncoder)).flops,
+    vaeEncoder: (await work(graphs.vaeEncoder)).flops,
     unetFull: fullWork.flops,
     unetShallow: shallowWork.flops,
-    vaeDecoder: (await work(vaeDecoder)).flops,
+    vaeDecoder: (await work(graphs.vaeDecoder)).flops,
+    firstFrame: (await work(graphs.causalDecoder?.firstFrame ?? null)).flops,
+    nextFrame: (await work(graphs.causalDecoder?.nextFrame ?? null)).flops,
   };
   const attention = attentionReport(request.session, request.executionProvider, {
     fused: fullWork.attentionNodes.fused + shallowWork.attentionNodes.fused,
     unfused: fullWork.attentionNodes.unfused + shallowWork.attentionNodes.unfused,
   });
-  if (variant.chunks) {
-    const batchFrames = unetBatch(model) * request.frames;
-    unetFull = await chunkedCopy(unetFull, unetDir, variant.chunks, batchFrames);
-    if (unetShallow) unetShallow = await chunkedCopy(unetShallow, unetDir, variant.chunks, batchFrames);
-  }
+  const unetFull = chunked?.full ?? graphs.unet;
+  const unetShallow = chunked ? chunked.shallow : graphs.unetShallow;
+  const { conditionEncoder, vaeEncoder, vaeDecoder, causalDecoder } = graphs;
   const level = request.session.graphOptimizationLevel;
   let preOptimized = request.executionProvider === 'cpu' && level !== 'disabled';
   const ready = async (path: string, dir: string | null): Promise<string> => {
@@ -163,14 +207,16 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     if (!optimized) preOptimized = false;
     return optimized ?? path;
   };
+  const { unetDir } = graphs;
   const files = {
     conditionEncoder: await ready(conditionEncoder, null),
     vaeEncoder: vaeEncoder ? await ready(vaeEncoder, null) : null,
-    unetFull: await ready(unetFull, unetFull === unet ? null : unetDir),
+    unetFull: await ready(unetFull, unetDir),
     unetShallow: unetShallow ? await ready(unetShallow, unetDir) : null,
     vaeDecoder: await ready(vaeDecoder, null),
+    causalDecoder: causalDecoder ? { firstFrame: await ready(causalDecoder.firstFrame, null), nextFrame: await ready(causalDecoder.nextFrame, null) } : null,
   };
   // One file that could not be optimised ahead of time makes every session optimise at load, as they would.
-  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, vaeDecoder, preOptimized, flops, attention };
+  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, vaeDecoder, causalDecoder, preOptimized, flops, attention };
   return { ...files, preOptimized, flops, attention };
 }
