@@ -12,6 +12,7 @@ import type { ModelPreset, UserDitSource, UserModelSource } from '../pipelines/m
 import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '../pipelines/schedulers/scheduler-config.ts';
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
+import { ditCacheBranches } from '../pipelines/user-model-files.ts';
 import { VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
@@ -134,7 +135,7 @@ const DEFAULTS = {
 export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource | UserDitSource };
 
 /** Variant kinds that run on diffusion-transformer manifests (kind "text-to-video-dit"); the others are refused before anything runs. */
-export const DIT_VARIANT_KINDS: readonly VariantConfig['kind'][] = ['baseline'];
+export const DIT_VARIANT_KINDS: readonly VariantConfig['kind'][] = ['baseline', 'deepcache'];
 
 /** A suite ready to run: the recorded form plus what each child needs. */
 export interface PlannedSuite {
@@ -176,7 +177,7 @@ function checkedImage(path: string, model: UserModelSource | UserDitSource | und
 function userTarget(model: UserModelSource | UserDitSource): VariantTarget {
   return {
     name: model.name,
-    cacheBranches: model.kind === 'text-to-video-dit' ? [] : model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b),
+    cacheBranches: model.kind === 'text-to-video-dit' ? ditCacheBranches(model) : model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b),
     fixedDecodeFrames: model.vaeDecoder.framesPerCall,
   };
 }

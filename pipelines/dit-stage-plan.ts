@@ -1,7 +1,10 @@
 import { decodeAllFrames, decodeCausalFrames } from './causal-vae-decode.ts';
 import type { DitPromptTokens } from './dit-conditioning.ts';
 import { ditPromptTokens, encodeDitPrompts, latentsForDecoder } from './dit-conditioning.ts';
+import type { FeatureCache } from './feature-cache.ts';
+import { createFeatureCache } from './feature-cache.ts';
 import { HarnessError } from './harness-error.ts';
+import { CACHE_FEATURE } from './onnx/graph-splitter.ts';
 import type { UserDitSource } from './models/types.ts';
 import { floatTensor } from './ort-backend.ts';
 import { gaussianNoise } from './seeded-random.ts';
@@ -20,7 +23,8 @@ interface DitConditioning {
  * The stages of a text-to-video diffusion transformer as diffusers' WanPipeline and EasyAnimatePipeline run it:
  * the prompt and negative prompt encoded one at a time, the transformer on the [negative, prompt] batch each step
  * with classifier-free guidance, and the latents decoded by the causal VAE (frame by frame with its cache carried
- * where the manifest gives those graphs, else all frames in one call). Frames come out [frames, 3, H, W] in [0, 1].
+ * where the manifest gives those graphs, else all frames in one call). DeepCache runs as a block cache over the
+ * blocks between its branch's live ends. Frames come out [frames, 3, H, W] in [0, 1].
  */
 export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource, files: UserModelFiles, sessions: StageSessions, emit: (event: PipelineEvent) => void): StagePlan<DitConditioning> {
   const { variant, inputs = {} } = request;
@@ -47,12 +51,17 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
         ])
       : sessions.sessionFor('vae-decoder', files.vaeDecoder, 'decode').then((whole) => [whole]);
 
+  // DeepCache on a transformer is a block cache: full steps return the residual of the cached blocks, cached steps
+  // run the blocks outside that span on it (the feature is the one cache the denoising loop keeps).
+  const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, false) : null;
+  const denoiseKeys = files.unetShallow ? ['denoiser', 'denoiser-cached'] : ['denoiser'];
   return {
-    cache: null,
+    cache,
     load: async () => {
       if (variant.swap) return;
       await sessions.openSession('text-encoder', files.conditionEncoder, 'encode');
       await sessions.openSession('denoiser', files.unetFull, 'denoise');
+      if (files.unetShallow) await sessions.openSession('denoiser-cached', files.unetShallow, 'denoise');
       await openDecoders();
     },
 
@@ -76,16 +85,16 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
       const textStates = floatTensor(conditioning.states, [batch, textEncoder.maxSequenceLength, conditioning.states.length / (batch * textEncoder.maxSequenceLength)]);
       const scale = [request.guidanceScale];
       return {
-        keys: ['denoiser'],
+        keys: denoiseKeys,
         noise,
         loop: {
           scheduler: request.scheduler,
           steps: request.steps,
-          cacheSchedule: null,
+          cacheSchedule: variant.cache,
           full: await sessions.sessionFor('denoiser', files.unetFull, 'denoise'),
-          shallow: null,
-          cache: null,
-          cacheFeature: '',
+          shallow: files.unetShallow ? await sessions.sessionFor('denoiser-cached', files.unetShallow, 'denoise') : null,
+          cache,
+          cacheFeature: CACHE_FEATURE,
           noisePrediction: denoiser.outputs.noisePred.name,
           feeds: (_, t, scaled) => {
             const rows = new Float32Array(batch * perVideo);
@@ -114,7 +123,7 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
 
     flops: (conditioning, steps) => ({
       encode: files.flops.conditionEncoder * conditioning.encoderCalls,
-      denoise: files.flops.unetFull * steps.length,
+      denoise: steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0),
       decode: causal ? files.flops.firstFrame + files.flops.nextFrame * (latent.frames - 1) : files.flops.vaeDecoder,
     }),
   };

@@ -5,9 +5,11 @@ import { dirname, join } from 'node:path';
 import { attentionFormFor, attentionReport } from './attention-form.ts';
 import { HarnessError } from './harness-error.ts';
 import { ensureOptimizedModel } from './models/model-store.ts';
-import type { ChunkCounts } from './models/types.ts';
+import type { ChunkCounts, UserDitSource } from './models/types.ts';
 import { INLINE_LIMIT_BYTES, externalDataBytes, externalTensors, inlineExternalData } from './onnx/external-data.ts';
 import { fuseAttention } from './onnx/attention-fusion.ts';
+import type { BlockSpanStream } from './onnx/block-cache-graphs.ts';
+import { blockCacheGraphs } from './onnx/block-cache-graphs.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
 import { chunkGraph } from './onnx/graph-chunker.ts';
 import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/graph-splitter.ts';
@@ -81,6 +83,43 @@ async function fusedCopy(path: string, outDir: string): Promise<string> {
   return target;
 }
 
+/**
+ * The block cache of a diffusion transformer at `branch`: every block but the first `branch` and the last `branch`
+ * is cached, so branch 0 caches them all (the full graph returns the residual, the cached graph reuses it).
+ */
+async function blockCacheFiles(model: UserDitSource, path: string, branch: number, outDir: string): Promise<{ full: string; shallow: string }> {
+  const full = join(outDir, `${modelStem(path)}.full-with-block-residual.onnx`);
+  const shallow = join(outDir, `${modelStem(path)}.block-cached.onnx`);
+  if (existsSync(full) && existsSync(shallow)) return { full, shallow };
+  const streams = blockSpan(model, branch).filter((s): s is BlockSpanStream => s !== null);
+  const source = await readOnnxModel(path);
+  const graphs = blockCacheGraphs(source, streams);
+  await mkdir(outDir, { recursive: true });
+  await provideExternalData(source, path, outDir);
+  await writeAtomically(full, graphs.full);
+  await writeAtomically(shallow, graphs.cached);
+  return { full, shallow };
+}
+
+/** The streams through the cached span of `branch` (blocks [branch, count − branch)); a stream the span's last block does not hand on is left out. */
+export function blockSpan(model: UserDitSource, branch: number): (BlockSpanStream | null)[] {
+  const { blocks } = model.denoiser.architecture;
+  const branches = ditCacheBranches(model);
+  if (!branches.includes(branch)) {
+    throw new HarnessError('bad-variant-parameter', `cacheBranch ${branch}: model ${model.name} has ${blocks.count} blocks; a branch keeps that many blocks live at each end, accepted: ${branches.join(', ')}`);
+  }
+  return blocks.streams.map((stream) => {
+    const start = branch === 0 ? blocks.input[stream] : blocks.outputs[branch - 1]![stream];
+    const end = blocks.outputs[blocks.count - 1 - branch]![stream];
+    return start && end ? { start, end, tokens: model.denoiser.tokens[stream as 'image' | 'text'] } : null;
+  });
+}
+
+/** The cache branches of a diffusion transformer: 0 up to the branch that leaves one block cached in the middle. */
+export function ditCacheBranches(model: UserDitSource): number[] {
+  return Array.from({ length: Math.floor((model.denoiser.architecture.blocks.count - 1) / 2) + 1 }, (_, i) => i);
+}
+
 /** The FME-chunked copy of a UNet file, beside it in the cache (external data copied there). */
 async function chunkedCopy(path: string, outDir: string, chunks: ChunkCounts, batchFrames: number): Promise<string> {
   const target = join(outDir, `${modelStem(path)}.chunked-${chunks.batchFrames}x${chunks.spatial}.onnx`);
@@ -120,16 +159,25 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
   const fuse = attentionFormFor(request.session, request.executionProvider) === 'fused';
   const deployed = async (path: string) => (fuse ? fusedCopy(path, await derivedDir(modelDir, model.name, path, 'fused attention')) : path);
   if (model.kind === 'text-to-video-dit') {
-    if (variant.cache || variant.chunks) {
-      throw new HarnessError('unsupported-model', `variant ${variant.name}: ${model.manifestPath} is a diffusion transformer; lightbench runs its baseline so far (no DeepCache cut or FME chunking of its graphs)`);
+    if (variant.chunks) {
+      throw new HarnessError('unsupported-model', `variant ${variant.name}: ${model.manifestPath} is a diffusion transformer; FME chunking of its graphs is not in lightbench yet`);
+    }
+    const transformer = await deployed(model.denoiser.path);
+    let unetDir: string | null = null;
+    let cached: { full: string; shallow: string | null } | null = null;
+    if (variant.cache) {
+      const branch = variant.cache.branch;
+      unetDir = await derivedDir(modelDir, model.name, transformer, `block cache ${branch}`);
+      const { full, shallow } = await blockCacheFiles(model, transformer, branch, unetDir);
+      cached = { full, shallow: variant.cache.interval > 1 ? shallow : null };
     }
     const causal = model.vaeDecoder.causalFrames;
     return readyFiles(request, {
       conditionEncoder: await deployed(model.textEncoder.path),
       vaeEncoder: null,
-      unet: await deployed(model.denoiser.path),
-      unetShallow: null,
-      unetDir: null,
+      unet: cached?.full ?? transformer,
+      unetShallow: cached?.shallow ?? null,
+      unetDir,
       vaeDecoder: await deployed(model.vaeDecoder.path),
       causalDecoder: causal ? { firstFrame: await deployed(causal.firstFrame.path), nextFrame: await deployed(causal.nextFrame.path) } : null,
     });

@@ -24,7 +24,7 @@ import { readReferenceIndex, readReferenceTensor } from './reference-store.ts';
 export interface ParityResult {
   fixture: string;
   /** `baseline-all-frames`: a diffusion transformer's baseline decoded by the whole-video decoder instead of frame by frame. */
-  variant: 'baseline' | 'baseline-all-frames' | 'deepcache';
+  variant: 'baseline' | 'baseline-all-frames' | 'deepcache' | `deepcache-branch-${number}`;
   reference: string;
   maxAbsError: number;
   /** Max abs error over the reference video's max |value|. */
@@ -88,17 +88,28 @@ export async function checkParity(fixtureDir: string, reference: PytorchReferenc
   const model = (await manifestKind(manifestPath)) === 'text-to-video-dit' ? await loadDitManifest(manifestPath) : await loadModelManifest(manifestPath);
   const index = readReferenceIndex(reference.root);
   const guidance = model.kind === 'image-to-video' ? Number(index.minGuidanceScale) : Number(index.guidanceScale);
-  const runs: { label: ParityResult['variant']; variant: VariantConfig; userModel: UserModelSource | UserDitSource }[] = [];
+  const runs: { label: ParityResult['variant']; variant: VariantConfig; userModel: UserModelSource | UserDitSource; expected: string }[] = [];
   if (model.kind === 'text-to-video-dit') {
-    runs.push({ label: 'baseline', variant: BASELINE, userModel: model });
-    if (model.vaeDecoder.causalFrames) runs.push({ label: 'baseline-all-frames', variant: BASELINE, userModel: { ...model, vaeDecoder: { ...model.vaeDecoder, causalFrames: null } } });
+    runs.push({ label: 'baseline', variant: BASELINE, userModel: model, expected: 'baseline' });
+    if (model.vaeDecoder.causalFrames) runs.push({ label: 'baseline-all-frames', variant: BASELINE, userModel: { ...model, vaeDecoder: { ...model.vaeDecoder, causalFrames: null } }, expected: 'baseline' });
+    // The recorded block caches that keep as many blocks live at each end: lightbench's deepcache at that branch.
+    const blockCache = index.blockCache as { interval: number; runs: Record<string, { firstBlocks?: number; lastBlocks?: number }> };
+    for (const [name, run] of Object.entries(blockCache.runs)) {
+      if (run.firstBlocks === undefined || run.firstBlocks !== run.lastBlocks) continue;
+      const cache = { interval: blockCache.interval, branch: run.firstBlocks, schedule: 'uniform', center: 0, power: 1.4 } as const;
+      const label = run.firstBlocks === 0 ? 'deepcache' : (`deepcache-branch-${run.firstBlocks}` as const);
+      runs.push({ label, variant: { name: 'deepcache', kind: 'deepcache', cache, chunks: null, sliceFrames: null, swap: false }, userModel: model, expected: name });
+    }
   } else {
     const cache = { interval: index.deepcache.cacheInterval, branch: index.deepcache.projectBranch, schedule: 'uniform', center: 0, power: 1.4 } as const;
-    runs.push({ label: 'baseline', variant: BASELINE, userModel: model }, { label: 'deepcache', variant: { name: 'deepcache', kind: 'deepcache', cache, chunks: null, sliceFrames: null, swap: false }, userModel: model });
+    runs.push(
+      { label: 'baseline', variant: BASELINE, userModel: model, expected: 'baseline' },
+      { label: 'deepcache', variant: { name: 'deepcache', kind: 'deepcache', cache, chunks: null, sliceFrames: null, swap: false }, userModel: model, expected: 'deepcache' },
+    );
   }
   const inputs = recordedInputs(reference.root, model);
   const results: ParityResult[] = [];
-  for (const { label, variant, userModel } of runs) {
+  for (const { label, variant, userModel, expected: recorded } of runs) {
     const request = {
       userModel,
       frames: model.latent.frames,
@@ -115,7 +126,7 @@ export async function checkParity(fixtureDir: string, reference: PytorchReferenc
       inputs,
     };
     const output = await runUserPipeline(request, await prepareUserModels(request));
-    const expected = floats(reference.root, `${variant.name}.frames`);
+    const expected = floats(reference.root, `${recorded}.frames`);
     if (output.frames.length !== expected.length) throw new HarnessError('shape-mismatch', `${fixtureDir}: ${variant.name} gave ${output.frames.length} values, the reference has ${expected.length}`);
     let maxAbsError = 0;
     let referenceMaxAbs = 0;
@@ -123,7 +134,12 @@ export async function checkParity(fixtureDir: string, reference: PytorchReferenc
       maxAbsError = Math.max(maxAbsError, Math.abs(output.frames[i]! - expected[i]!));
       referenceMaxAbs = Math.max(referenceMaxAbs, Math.abs(expected[i]!));
     }
-    const against = variant.cache === null ? `diffusers ${String(index.pipeline)}` : `${index.deepcache.helper} (cache_interval ${variant.cache.interval}, cache_branch_id ${index.deepcache.cacheBranchId})`;
+    const against =
+      variant.cache === null
+        ? `diffusers ${String(index.pipeline)}`
+        : model.kind === 'text-to-video-dit'
+          ? `diffusers ${String(index.pipeline)} with tools/export/block_cache.py (${recorded}: interval ${variant.cache.interval}, ${variant.cache.branch} blocks live at each end)`
+          : `${index.deepcache.helper} (cache_interval ${variant.cache.interval}, cache_branch_id ${index.deepcache.cacheBranchId})`;
     results.push({ fixture: model.name, variant: label, reference: `${against}, ${reference.source} on torch ${reference.torch}`, maxAbsError, relativeError: maxAbsError / referenceMaxAbs, referenceMaxAbs });
   }
   return results;

@@ -21,12 +21,12 @@ const python = process.env.LIGHTBENCH_PYTORCH_PYTHON ?? (existsSync(repoVenv) ? 
 describe.each(['wan-tiny', 'easyanimate-tiny'])(`%s: lightbench reproduces the diffusers video (${python ? 'PyTorch run now' : 'recorded PyTorch run'})`, (fixture) => {
   const dir = join(USER_MODELS_DIR, fixture);
 
-  it('baseline within the relative error target, with either decoder', async () => {
+  it('baseline (with either decoder) and deepcache at branches 0 and 1 within the relative error target', async () => {
     const reference = python ? await runPytorchReference(dir, python) : recordedReference(dir);
     try {
       const results = await checkParity(dir, reference);
       for (const r of results) console.log(`${fixture} ${r.variant} vs ${r.reference}: max abs ${r.maxAbsError.toExponential(2)}, relative ${r.relativeError.toExponential(2)}`);
-      expect(results.map((r) => r.variant)).toEqual(['baseline', 'baseline-all-frames']);
+      expect(results.map((r) => r.variant)).toEqual(['baseline', 'baseline-all-frames', 'deepcache', 'deepcache-branch-1']);
       for (const r of results) {
         expect(r.referenceMaxAbs).toBeGreaterThan(0.1);
         expect(r.relativeError).toBeLessThanOrEqual(PARITY_TOLERANCE);
@@ -36,6 +36,9 @@ describe.each(['wan-tiny', 'easyanimate-tiny'])(`%s: lightbench reproduces the d
       const cached = readReferenceTensor(reference.root, 'blockcache.frames').data as Float32Array;
       const apart = plain.reduce((m, v, i) => Math.max(m, Math.abs(v - cached[i]!)), 0);
       expect(apart).toBeGreaterThan(100 * Math.max(...results.map((r) => r.maxAbsError)));
+      // Each block cache's video is its own: matching it is not matching the other one.
+      const firstLast = readReferenceTensor(reference.root, 'blockcache_f1b1.frames').data as Float32Array;
+      expect(cached.reduce((m, v, i) => Math.max(m, Math.abs(v - firstLast[i]!)), 0)).toBeGreaterThan(100 * results[3]!.maxAbsError);
     } finally {
       if (reference.source === 'run now') await rm(reference.root, { recursive: true, force: true });
     }
