@@ -32,8 +32,9 @@ const AUGMENTATION_SEED_OFFSET = 7;
 /**
  * One run of a user's exported pipeline as diffusers runs it: AnimateDiff (text encoder, UNetMotionModel, VAE
  * decoder) or Stable Video Diffusion (image encoder and VAE encoder, spatio-temporal UNet with image latents
- * concatenated to the sample, per-frame guidance, temporal decoder). Stages, swap, DeepCache and slicing behave
- * as in the built-in pipeline; frames come out [frames, 3, H, W] in [0, 1].
+ * concatenated to the sample, per-frame guidance, temporal decoder), or a text-to-video diffusion transformer
+ * (Wan, EasyAnimate: dit-stage-plan.ts). Every kind runs through the same stage bracket and denoising loop;
+ * stages, swap, DeepCache and slicing behave as in the built-in pipeline; frames come out [frames, 3, H, W] in [0, 1].
  */
 export async function runUserPipeline(request: UserPipelineRequest, files: UserModelFiles, emit: (event: PipelineEvent) => void = () => {}): Promise<PipelineOutput> {
   const sessions = StageSessions.forRun(request, files.preOptimized, emit);
