@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { readConditioningImage } from '../pipelines/conditioning-image.ts';
+import { loadDitManifest, manifestKind } from '../pipelines/models/dit-manifest.ts';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
 import { PRESETS, getPreset } from '../pipelines/models/presets.ts';
-import type { ModelPreset, UserModelSource } from '../pipelines/models/types.ts';
+import type { ModelPreset, UserDitSource, UserModelSource } from '../pipelines/models/types.ts';
 import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '../pipelines/schedulers/scheduler-config.ts';
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
+import { ditCacheBranches } from '../pipelines/user-model-files.ts';
 import { VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
@@ -130,7 +132,10 @@ const DEFAULTS = {
 } as const;
 
 /** Where a suite's model comes from: a built-in preset, or a user's manifest loaded and checked. */
-export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource };
+export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource | UserDitSource };
+
+/** Variant kinds that run on diffusion-transformer manifests (kind "text-to-video-dit"); the others are refused before anything runs. */
+export const DIT_VARIANT_KINDS: readonly VariantConfig['kind'][] = ['baseline', 'deepcache'];
 
 /** A suite ready to run: the recorded form plus what each child needs. */
 export interface PlannedSuite {
@@ -147,16 +152,19 @@ export function isManifestReference(model: string): boolean {
 }
 
 /** Loads every manifest a suite's models (and overrides) name, keyed by the entry as written. */
-export async function loadUserModels(file: SuiteFile, overrides: SuiteFile = {}): Promise<Map<string, UserModelSource>> {
-  const loaded = new Map<string, UserModelSource>();
+export async function loadUserModels(file: SuiteFile, overrides: SuiteFile = {}): Promise<Map<string, UserModelSource | UserDitSource>> {
+  const loaded = new Map<string, UserModelSource | UserDitSource>();
   for (const model of overrides.models ?? file.models ?? []) {
-    if (isManifestReference(model)) loaded.set(model, await loadModelManifest(model));
+    if (!isManifestReference(model)) continue;
+    // The kind is read first only to pick the loader; a file that cannot be read is reported by loadModelManifest.
+    const kind = existsSync(model) ? await manifestKind(model).catch(() => undefined) : undefined;
+    loaded.set(model, kind === 'text-to-video-dit' ? await loadDitManifest(model) : await loadModelManifest(model));
   }
   return loaded;
 }
 
 // The image is read once here so that a missing file or a wrong size stops the run before anything is measured.
-function checkedImage(path: string, model: UserModelSource | undefined): string {
+function checkedImage(path: string, model: UserModelSource | UserDitSource | undefined): string {
   if (model?.kind !== 'image-to-video') {
     throw new HarnessError('bad-suite', `image: only image-to-video models take a conditioning image; ${model ? `model ${model.name} is text-to-video` : 'built-in presets are text-to-video'}`);
   }
@@ -166,10 +174,10 @@ function checkedImage(path: string, model: UserModelSource | undefined): string 
   return resolve(path);
 }
 
-function userTarget(model: UserModelSource): VariantTarget {
+function userTarget(model: UserModelSource | UserDitSource): VariantTarget {
   return {
     name: model.name,
-    cacheBranches: model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b),
+    cacheBranches: model.kind === 'text-to-video-dit' ? ditCacheBranches(model) : model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b),
     fixedDecodeFrames: model.vaeDecoder.framesPerCall,
   };
 }
@@ -215,8 +223,12 @@ function toSpec(config: VariantConfig): VariantSpec {
   return spec;
 }
 
+function ditRefusal(model: UserDitSource, variants: string[]): string {
+  return `variants: ${variants.join(', ')} cannot run on model ${model.name} yet: it is a diffusion transformer (kind "text-to-video-dit" in ${model.manifestPath}); variants that run on DiT manifests: ${DIT_VARIANT_KINDS.join(', ')} (without sliceFrames: a causal decoder with per-frame graphs decodes frame by frame already)`;
+}
+
 /** Resolves a suite (with command-line overrides laid over it) into what will run and what gets recorded. */
-export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels: ReadonlyMap<string, UserModelSource> = new Map()): PlannedSuite {
+export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels: ReadonlyMap<string, UserModelSource | UserDitSource> = new Map()): PlannedSuite {
   const merged: SuiteFile = { ...file, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   merged.session = { ...MEASURED_SESSION, ...file.session, ...overrides.session };
   const modelEntries = merged.models ?? ['small'];
@@ -268,9 +280,13 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     ...(merged.chunks !== undefined ? { chunks: chunksOf(merged.chunks)! } : {}),
     ...(merged.sliceFrames !== undefined ? { sliceFrames: merged.sliceFrames } : {}),
   };
-  const entries = (merged.variants ?? ['baseline', 'deepcache', 'lightcache']).map((v) => (typeof v === 'string' ? { name: v } : v));
+  const dit = user?.kind === 'text-to-video-dit' ? user : null;
+  const entries = (merged.variants ?? (dit ? [...DIT_VARIANT_KINDS] : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));
   // The baseline runs first so every other variant's frames can be compared with its frames.
   entries.sort((a, b) => Number(b.name === 'baseline') - Number(a.name === 'baseline'));
+  // Checked before the variants are resolved against the model, whose own checks (cut points) would speak of UNets.
+  const notOnDit = dit ? entries.filter((e) => !(DIT_VARIANT_KINDS as readonly string[]).includes(e.name)).map((e) => e.name) : [];
+  if (dit && notOnDit.length) throw new HarnessError('bad-suite', ditRefusal(dit, notOnDit));
   const pairs = sources.flatMap((source) =>
     entries.map((entry) => {
       const { name, ...params } = entry as { name: string } & Record<string, unknown>;
@@ -279,6 +295,10 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
       return { model: target.name, source, variant, spec: toSpec(variant) };
     }),
   );
+  if (dit) {
+    const refused = pairs.filter((p) => p.variant.sliceFrames !== null).map((p) => `${p.spec.name} (sliceFrames ${p.variant.sliceFrames})`);
+    if (refused.length) throw new HarnessError('bad-suite', ditRefusal(dit, refused));
+  }
   const seen = new Set<string>();
   for (const p of pairs) {
     // The full-step schedule is checked here (a centre outside the run, a schedule that cannot fit), before

@@ -1,3 +1,6 @@
+import type { DenoiseLoop } from './denoise-loop.ts';
+import { denoise } from './denoise-loop.ts';
+import type { FeatureCache } from './feature-cache.ts';
 import type { ModelSession } from './ort-backend.ts';
 import { createSession } from './ort-backend.ts';
 import type { CacheReport, ExecutionProviderName, PipelineEvent, PipelineOutput, SessionSettings, StageName, StepRecord, SwapRecord } from './types.ts';
@@ -151,4 +154,37 @@ export class StageSessions {
     for (const { session } of this.open.values()) await session.release().catch(() => {});
     this.open.clear();
   }
+}
+
+/**
+ * What a kind of pipeline does in each stage; `runStagePlan` brackets and times them the same way for every kind.
+ * `encode` and `decode` release their sessions at their end (endOfStage); the denoising loop is the one in
+ * denoise-loop.ts, its sessions released by the bracket.
+ */
+export interface StagePlan<Conditioning> {
+  /** Opens every session ahead of the stages (nothing with swap). */
+  load(): Promise<void>;
+  encode(): Promise<Conditioning>;
+  /** The loop's graphs and inputs, its starting unit noise, and the session keys it used. */
+  denoiser(conditioning: Conditioning): Promise<{ loop: DenoiseLoop; noise: Float32Array; keys: readonly string[] }>;
+  /** Final latents to frames [frames, 3, H, W] in [0, 1]. */
+  decode(latents: Float32Array): Promise<{ output: Float32Array; shape: [number, number, number, number] }>;
+  cache: FeatureCache | null;
+  flops(conditioning: Conditioning, steps: readonly StepRecord[]): RunParts['flops'];
+}
+
+/** One run: load, encode, denoise and decode as timed stages inside the `total` bracket. */
+export function runStagePlan<Conditioning>(sessions: StageSessions, plan: StagePlan<Conditioning>): Promise<PipelineOutput> {
+  return sessions.run(async () => {
+    await sessions.stage('load', () => plan.load());
+    const conditioning = await sessions.stage('encode', () => plan.encode());
+    const { latents, steps } = await sessions.stage('denoise', async () => {
+      const { loop, noise, keys } = await plan.denoiser(conditioning);
+      const result = await denoise(loop, noise);
+      await sessions.endOfStage(keys);
+      return result;
+    });
+    const decoded = await sessions.stage('decode', () => plan.decode(latents));
+    return { frames: decoded.output, frameShape: decoded.shape, steps, cache: plan.cache?.report() ?? null, flops: plan.flops(conditioning, steps) };
+  });
 }

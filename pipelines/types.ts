@@ -122,6 +122,8 @@ export interface SeededRandom {
 export interface UserPipelineInputs {
   /** Token ids of the prompt and of the negative prompt, each padded to the encoder's context length. */
   tokenIds?: { prompt: readonly number[]; negative: readonly number[] };
+  /** Diffusion transformers: the attention masks of those token ids (1 over the prompt, 0 over padding). */
+  attentionMasks?: { prompt: readonly number[]; negative: readonly number[] };
   /** Unit Gaussian latents in the UNet's sample layout, batch 1 (scaled by the scheduler's initial sigma). */
   initialNoise?: Float32Array;
   /** Image-to-video: the conditioning image, planar [3, H, W] in [0, 1]. */
@@ -132,7 +134,7 @@ export interface UserPipelineInputs {
 
 /** One pipeline run of a user's exported model, described by its manifest, instead of a built-in preset. */
 export interface UserPipelineRequest extends Omit<PipelineRequest, 'preset'> {
-  userModel: import('./models/types.ts').UserModelSource;
+  userModel: import('./models/types.ts').UserModelSource | import('./models/types.ts').UserDitSource;
   /** Image-to-video: a PNG conditioning image (else one drawn from the seed). */
   imagePath?: string;
   inputs?: UserPipelineInputs;

@@ -5,9 +5,11 @@ import { dirname, join } from 'node:path';
 import { attentionFormFor, attentionReport } from './attention-form.ts';
 import { HarnessError } from './harness-error.ts';
 import { ensureOptimizedModel } from './models/model-store.ts';
-import type { ChunkCounts } from './models/types.ts';
+import type { ChunkCounts, UserDitSource } from './models/types.ts';
 import { INLINE_LIMIT_BYTES, externalDataBytes, externalTensors, inlineExternalData } from './onnx/external-data.ts';
 import { fuseAttention } from './onnx/attention-fusion.ts';
+import type { BlockSpanStream } from './onnx/block-cache-graphs.ts';
+import { blockCacheGraphs } from './onnx/block-cache-graphs.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
 import { chunkGraph } from './onnx/graph-chunker.ts';
 import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/graph-splitter.ts';
@@ -26,10 +28,12 @@ export interface UserModelFiles {
   unetFull: string;
   unetShallow: string | null;
   vaeDecoder: string;
+  /** Diffusion transformers with a causal decoder: its first-frame and next-frame graphs; null otherwise. */
+  causalDecoder: { firstFrame: string; nextFrame: string } | null;
   /** True when every file was optimised ahead of time, so sessions load them with optimisation off. */
   preOptimized: boolean;
   /** Work of one call of each graph, counted on the graphs before chunking (chunking moves rows only). */
-  flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; vaeDecoder: number };
+  flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; vaeDecoder: number; firstFrame: number; nextFrame: number };
   /** The attention form the UNet graphs ran with after the fusion pass. */
   attention: AttentionReport;
 }
@@ -79,6 +83,43 @@ async function fusedCopy(path: string, outDir: string): Promise<string> {
   return target;
 }
 
+/**
+ * The block cache of a diffusion transformer at `branch`: every block but the first `branch` and the last `branch`
+ * is cached, so branch 0 caches them all (the full graph returns the residual, the cached graph reuses it).
+ */
+async function blockCacheFiles(model: UserDitSource, path: string, branch: number, outDir: string): Promise<{ full: string; shallow: string }> {
+  const full = join(outDir, `${modelStem(path)}.full-with-block-residual.onnx`);
+  const shallow = join(outDir, `${modelStem(path)}.block-cached.onnx`);
+  if (existsSync(full) && existsSync(shallow)) return { full, shallow };
+  const streams = blockSpan(model, branch).filter((s): s is BlockSpanStream => s !== null);
+  const source = await readOnnxModel(path);
+  const graphs = blockCacheGraphs(source, streams);
+  await mkdir(outDir, { recursive: true });
+  await provideExternalData(source, path, outDir);
+  await writeAtomically(full, graphs.full);
+  await writeAtomically(shallow, graphs.cached);
+  return { full, shallow };
+}
+
+/** The streams through the cached span of `branch` (blocks [branch, count − branch)); a stream the span's last block does not hand on is left out. */
+export function blockSpan(model: UserDitSource, branch: number): (BlockSpanStream | null)[] {
+  const { blocks } = model.denoiser.architecture;
+  const branches = ditCacheBranches(model);
+  if (!branches.includes(branch)) {
+    throw new HarnessError('bad-variant-parameter', `cacheBranch ${branch}: model ${model.name} has ${blocks.count} blocks; a branch keeps that many blocks live at each end, accepted: ${branches.join(', ')}`);
+  }
+  return blocks.streams.map((stream) => {
+    const start = branch === 0 ? blocks.input[stream] : blocks.outputs[branch - 1]![stream];
+    const end = blocks.outputs[blocks.count - 1 - branch]![stream];
+    return start && end ? { start, end, tokens: model.denoiser.tokens[stream as 'image' | 'text'] } : null;
+  });
+}
+
+/** The cache branches of a diffusion transformer: 0 up to the branch that leaves one block cached in the middle. */
+export function ditCacheBranches(model: UserDitSource): number[] {
+  return Array.from({ length: Math.floor((model.denoiser.architecture.blocks.count - 1) / 2) + 1 }, (_, i) => i);
+}
+
 /** The FME-chunked copy of a UNet file, beside it in the cache (external data copied there). */
 async function chunkedCopy(path: string, outDir: string, chunks: ChunkCounts, batchFrames: number): Promise<string> {
   const target = join(outDir, `${modelStem(path)}.chunked-${chunks.batchFrames}x${chunks.spatial}.onnx`);
@@ -117,6 +158,30 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
   const { userModel: model, variant, modelDir } = request;
   const fuse = attentionFormFor(request.session, request.executionProvider) === 'fused';
   const deployed = async (path: string) => (fuse ? fusedCopy(path, await derivedDir(modelDir, model.name, path, 'fused attention')) : path);
+  if (model.kind === 'text-to-video-dit') {
+    if (variant.chunks) {
+      throw new HarnessError('unsupported-model', `variant ${variant.name}: ${model.manifestPath} is a diffusion transformer; FME chunking of its graphs is not in lightbench yet`);
+    }
+    const transformer = await deployed(model.denoiser.path);
+    let unetDir: string | null = null;
+    let cached: { full: string; shallow: string | null } | null = null;
+    if (variant.cache) {
+      const branch = variant.cache.branch;
+      unetDir = await derivedDir(modelDir, model.name, transformer, `block cache ${branch}`);
+      const { full, shallow } = await blockCacheFiles(model, transformer, branch, unetDir);
+      cached = { full, shallow: variant.cache.interval > 1 ? shallow : null };
+    }
+    const causal = model.vaeDecoder.causalFrames;
+    return readyFiles(request, {
+      conditionEncoder: await deployed(model.textEncoder.path),
+      vaeEncoder: null,
+      unet: cached?.full ?? transformer,
+      unetShallow: cached?.shallow ?? null,
+      unetDir,
+      vaeDecoder: await deployed(model.vaeDecoder.path),
+      causalDecoder: causal ? { firstFrame: await deployed(causal.firstFrame.path), nextFrame: await deployed(causal.nextFrame.path) } : null,
+    });
+  }
   const unet = await deployed(model.unet.path);
   let unetFull = unet;
   let unetShallow: string | null = null;
@@ -136,25 +201,52 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
   const conditionEncoder = await deployed(model.kind === 'text-to-video' ? model.textEncoder.path : model.imageEncoder.path);
   const vaeEncoder = model.kind === 'image-to-video' ? await deployed(model.vaeEncoder.path) : null;
   const vaeDecoder = await deployed(model.vaeDecoder.path);
+  if (variant.chunks) {
+    const batchFrames = unetBatch(model) * request.frames;
+    const chunkedFull = await chunkedCopy(unetFull, unetDir, variant.chunks, batchFrames);
+    const chunkedShallow = unetShallow ? await chunkedCopy(unetShallow, unetDir, variant.chunks, batchFrames) : null;
+    return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, unetDir, vaeDecoder, causalDecoder: null }, { full: chunkedFull, shallow: chunkedShallow });
+  }
+  return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, unetDir: unetFull === unet ? null : unetDir, vaeDecoder, causalDecoder: null });
+}
+
+/** The deployed (fused, split) graphs of one variant, before counting and ahead-of-time optimisation. */
+interface DeployedGraphs {
+  conditionEncoder: string;
+  vaeEncoder: string | null;
+  unet: string;
+  unetShallow: string | null;
+  /** Where the UNet's derived files live; null: beside the UNet's own cache entry. */
+  unetDir: string | null;
+  vaeDecoder: string;
+  causalDecoder: { firstFrame: string; nextFrame: string } | null;
+}
+
+/**
+ * Counts each deployed graph's work (before chunking: chunking moves rows only) and copies every graph into the
+ * model cache optimised by ONNX Runtime (CPU); `chunked` replaces the denoiser graphs that run.
+ */
+async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, chunked?: { full: string; shallow: string | null }): Promise<UserModelFiles> {
+  const { userModel: model, modelDir } = request;
   const none = { flops: 0, attentionNodes: { fused: 0, unfused: 0 } };
   const work = async (path: string | null) => (path ? countModelWork(path) : none);
-  const [fullWork, shallowWork] = [await work(unetFull), await work(unetShallow)];
+  const [fullWork, shallowWork] = [await work(graphs.unet), await work(graphs.unetShallow)];
   const flops = {
-    conditionEncoder: (await work(conditionEncoder)).flops,
-    vaeEncoder: (await work(vaeEncoder)).flops,
+    conditionEncoder: (await work(graphs.conditionEncoder)).flops,
+    vaeEncoder: (await work(graphs.vaeEncoder)).flops,
     unetFull: fullWork.flops,
     unetShallow: shallowWork.flops,
-    vaeDecoder: (await work(vaeDecoder)).flops,
+    vaeDecoder: (await work(graphs.vaeDecoder)).flops,
+    firstFrame: (await work(graphs.causalDecoder?.firstFrame ?? null)).flops,
+    nextFrame: (await work(graphs.causalDecoder?.nextFrame ?? null)).flops,
   };
   const attention = attentionReport(request.session, request.executionProvider, {
     fused: fullWork.attentionNodes.fused + shallowWork.attentionNodes.fused,
     unfused: fullWork.attentionNodes.unfused + shallowWork.attentionNodes.unfused,
   });
-  if (variant.chunks) {
-    const batchFrames = unetBatch(model) * request.frames;
-    unetFull = await chunkedCopy(unetFull, unetDir, variant.chunks, batchFrames);
-    if (unetShallow) unetShallow = await chunkedCopy(unetShallow, unetDir, variant.chunks, batchFrames);
-  }
+  const unetFull = chunked?.full ?? graphs.unet;
+  const unetShallow = chunked ? chunked.shallow : graphs.unetShallow;
+  const { conditionEncoder, vaeEncoder, vaeDecoder, causalDecoder } = graphs;
   const level = request.session.graphOptimizationLevel;
   let preOptimized = request.executionProvider === 'cpu' && level !== 'disabled';
   const ready = async (path: string, dir: string | null): Promise<string> => {
@@ -163,14 +255,16 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     if (!optimized) preOptimized = false;
     return optimized ?? path;
   };
+  const { unetDir } = graphs;
   const files = {
     conditionEncoder: await ready(conditionEncoder, null),
     vaeEncoder: vaeEncoder ? await ready(vaeEncoder, null) : null,
-    unetFull: await ready(unetFull, unetFull === unet ? null : unetDir),
+    unetFull: await ready(unetFull, unetDir),
     unetShallow: unetShallow ? await ready(unetShallow, unetDir) : null,
     vaeDecoder: await ready(vaeDecoder, null),
+    causalDecoder: causalDecoder ? { firstFrame: await ready(causalDecoder.firstFrame, null), nextFrame: await ready(causalDecoder.nextFrame, null) } : null,
   };
   // One file that could not be optimised ahead of time makes every session optimise at load, as they would.
-  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, vaeDecoder, preOptimized, flops, attention };
+  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, vaeDecoder, causalDecoder, preOptimized, flops, attention };
   return { ...files, preOptimized, flops, attention };
 }

@@ -1,7 +1,7 @@
 import { clipPixelValues } from './clip-image-preprocess.ts';
 import { readConditioningImage } from './conditioning-image.ts';
 import { loadPromptTokenizer } from './prompt-tokenizer.ts';
-import { denoise } from './denoise-loop.ts';
+import { ditStagePlan } from './dit-stage-plan.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import { createFeatureCache } from './feature-cache.ts';
 import { HarnessError } from './harness-error.ts';
@@ -9,12 +9,21 @@ import { CACHE_FEATURE } from './onnx/graph-splitter.ts';
 import type { OrtTensor } from './ort-backend.ts';
 import { floatTensor, readFloat } from './ort-backend.ts';
 import { gaussianNoise } from './seeded-random.ts';
-import { StageSessions } from './stage-sessions.ts';
+import type { StagePlan } from './stage-sessions.ts';
+import { StageSessions, runStagePlan } from './stage-sessions.ts';
+import type { UserModelSource } from './models/types.ts';
 import { tokenize } from './tokenizer.ts';
 import type { PipelineEvent, PipelineOutput, UserPipelineRequest } from './types.ts';
 import { addedTimeIds, frameGuidance, guideFrames, repeatRows, seededImage, staticShape, typedTensor, unetBatch } from './user-conditioning.ts';
 import type { UserModelFiles } from './user-model-files.ts';
 import { decodeSlices } from './video-pipeline.ts';
+
+/** What a UNet pipeline's encode stage hands the denoiser: its feeds, SVD's image latents, and the encoder calls made. */
+interface UnetConditioning {
+  feeds: Record<string, OrtTensor>;
+  imageLatents: Float32Array | null;
+  encoderCalls: number;
+}
 
 // The seed offsets of the draws a run makes besides its initial noise, so each has a stream of its own.
 const IMAGE_SEED_OFFSET = 1;
@@ -23,13 +32,21 @@ const AUGMENTATION_SEED_OFFSET = 7;
 /**
  * One run of a user's exported pipeline as diffusers runs it: AnimateDiff (text encoder, UNetMotionModel, VAE
  * decoder) or Stable Video Diffusion (image encoder and VAE encoder, spatio-temporal UNet with image latents
- * concatenated to the sample, per-frame guidance, temporal decoder). Stages, swap, DeepCache and slicing behave
- * as in the built-in pipeline; frames come out [frames, 3, H, W] in [0, 1].
+ * concatenated to the sample, per-frame guidance, temporal decoder), or a text-to-video diffusion transformer
+ * (Wan, EasyAnimate: dit-stage-plan.ts). Every kind runs through the same stage bracket and denoising loop;
+ * stages, swap, DeepCache and slicing behave as in the built-in pipeline; frames come out [frames, 3, H, W] in [0, 1].
  */
 export async function runUserPipeline(request: UserPipelineRequest, files: UserModelFiles, emit: (event: PipelineEvent) => void = () => {}): Promise<PipelineOutput> {
-  const { userModel: model, variant, frames, inputs = {} } = request;
-  const { latent } = model;
   const sessions = StageSessions.forRun(request, files.preOptimized, emit);
+  const model = request.userModel;
+  if (model.kind === 'text-to-video-dit') return runStagePlan(sessions, ditStagePlan(request, model, files, sessions, emit));
+  return runStagePlan(sessions, unetStagePlan(request, model, files, sessions, emit));
+}
+
+/** The stages of a UNet pipeline (AnimateDiff, Stable Video Diffusion). */
+function unetStagePlan(request: UserPipelineRequest, model: UserModelSource, files: UserModelFiles, sessions: StageSessions, emit: (event: PipelineEvent) => void): StagePlan<UnetConditioning> {
+  const { variant, frames, inputs = {} } = request;
+  const { latent } = model;
   const unet = model.unet;
   const bcfhw = unet.sampleLayout === 'BCFHW';
   const perVideo = latent.channels * frames * latent.height * latent.width;
@@ -55,17 +72,19 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
     ? (inputs.image ?? (request.imagePath ? readConditioningImage(request.imagePath, imageSize.height, imageSize.width) : seededImage(request.seed + IMAGE_SEED_OFFSET, imageSize.height, imageSize.width)))
     : null;
 
-  return sessions.run(async () => {
-    await sessions.stage('load', async () => {
+  const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, deviceResidentCache) : null;
+  return {
+    cache,
+    load: async () => {
       if (variant.swap) return;
       await sessions.openSession(encodeKeys[0]!, files.conditionEncoder, 'encode');
       if (files.vaeEncoder) await sessions.openSession('vae-encoder', files.vaeEncoder, 'encode');
       await sessions.openSession('unet-full', files.unetFull, 'denoise', deviceOutputs('unet-full'));
       if (files.unetShallow) await sessions.openSession('unet-shallow', files.unetShallow, 'denoise');
       await sessions.openSession('vae-decoder', files.vaeDecoder, 'decode');
-    });
+    },
 
-    const conditioning = await sessions.stage('encode', async () => {
+    encode: async () => {
       const encoder = await sessions.sessionFor(encodeKeys[0]!, files.conditionEncoder, 'encode');
       const feeds: Record<string, OrtTensor> = {};
       let imageLatents: Float32Array | null = null;
@@ -112,17 +131,18 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
       }
       await sessions.endOfStage(encodeKeys);
       return { feeds, imageLatents, encoderCalls };
-    });
+    },
 
-    const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, deviceResidentCache) : null;
-    const { latents, steps } = await sessions.stage('denoise', async () => {
+    denoiser: async (conditioning) => {
       const guidance = frameGuidance(request.guidanceScale, model.kind === 'image-to-video' ? model.maxGuidanceScale : null, frames);
       const noise = inputs.initialNoise ?? gaussianNoise(request.seed, perVideo);
       if (noise.length !== perVideo) throw new HarnessError('shape-mismatch', `initial noise has ${noise.length} values; model ${model.name} needs ${perVideo}`);
       const sampleChannels = sampleShape[bcfhw ? 1 : 2]!;
       const timestep = unet.inputs.timestep;
-      const result = await denoise(
-        {
+      return {
+        keys: unetKeys,
+        noise,
+        loop: {
           scheduler: request.scheduler,
           steps: request.steps,
           cacheSchedule: variant.cache,
@@ -156,13 +176,10 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
           guide: (prediction) => (guided ? guideFrames(prediction, guidance, frameOf) : prediction),
           emit,
         },
-        noise,
-      );
-      await sessions.endOfStage(unetKeys);
-      return result;
-    });
+      };
+    },
 
-    const decoded = await sessions.stage('decode', async () => {
+    decode: async (latents) => {
       const plane = latent.height * latent.width;
       const perFrameLatent = latent.channels * plane;
       // Frames first, [frames, channels, h, w], divided by the scaling factor as diffusers decodes.
@@ -191,13 +208,14 @@ export async function runUserPipeline(request: UserPipelineRequest, files: UserM
       }
       await sessions.endOfStage(['vae-decoder']);
       return { output: output!, shape };
-    });
+    },
 
-    // Each encoder's work was counted for one call at its stated batch.
-    const encodeFlops = files.flops.conditionEncoder * conditioning.encoderCalls + files.flops.vaeEncoder;
-    const denoiseFlops = steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0);
-    // Work was counted at the decoder's stated batch (1 where it is symbolic).
-    const decodeFlops = (files.flops.vaeDecoder * frames) / (model.vaeDecoder.framesPerCall ?? staticShape(model.vaeDecoder.inputs.latents, [1])[0]!);
-    return { frames: decoded.output, frameShape: decoded.shape, steps, cache: cache?.report() ?? null, flops: { encode: encodeFlops, denoise: denoiseFlops, decode: decodeFlops } };
-  });
+    flops: (conditioning, steps) => ({
+      // Each encoder's work was counted for one call at its stated batch.
+      encode: files.flops.conditionEncoder * conditioning.encoderCalls + files.flops.vaeEncoder,
+      denoise: steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0),
+      // Work was counted at the decoder's stated batch (1 where it is symbolic).
+      decode: (files.flops.vaeDecoder * frames) / (model.vaeDecoder.framesPerCall ?? staticShape(model.vaeDecoder.inputs.latents, [1])[0]!),
+    }),
+  };
 }

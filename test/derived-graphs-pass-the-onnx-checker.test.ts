@@ -4,10 +4,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadDitManifest } from '../pipelines/models/dit-manifest.ts';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
 import { splitModelFile } from '../pipelines/onnx/graph-splitter.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
-import { prepareUserModels } from '../pipelines/user-model-files.ts';
+import { ditCacheBranches, prepareUserModels } from '../pipelines/user-model-files.ts';
 import { TEST_SESSION } from './fixtures/run-tiny-variant.ts';
 import { userRequest } from './fixtures/run-user-variant.ts';
 import { USER_MODELS_DIR, USER_MODEL_FIXTURES } from './fixtures/user-model-reference.ts';
@@ -34,7 +35,7 @@ const variant = (branch: number, chunked: boolean): VariantConfig => ({
   swap: false,
 });
 
-describe.skipIf(!python)(`derived graphs of both fixtures pass onnx.checker (${python ? `Python at ${python}` : 'skipped: no Python with onnx; set LIGHTBENCH_PYTORCH_PYTHON or run .ci/run'})`, () => {
+describe.skipIf(!python)(`derived graphs of the fixtures pass onnx.checker (${python ? `Python at ${python}` : 'skipped: no Python with onnx; set LIGHTBENCH_PYTORCH_PYTHON or run .ci/run'})`, () => {
   it('split, chunked, inlined and `models split` graphs of every cut point', async () => {
     const modelDir = await mkdtemp(join(tmpdir(), 'lightbench-checker-'));
     const splitDir = await mkdtemp(join(tmpdir(), 'lightbench-checker-split-'));
@@ -55,6 +56,22 @@ describe.skipIf(!python)(`derived graphs of both fixtures pass onnx.checker (${p
     const results = output.trim().split('\n').map((line) => JSON.parse(line) as { path: string; ok: boolean; error: string | null });
     expect(results).toHaveLength(files.length);
     console.log(`onnx.checker: ${results.filter((r) => r.ok).length} of ${files.length} graphs pass`);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  }, 300_000);
+
+  it('block-cache graphs of both diffusion-transformer fixtures at every branch', async () => {
+    const modelDir = await mkdtemp(join(tmpdir(), 'lightbench-checker-dit-'));
+    for (const fixture of ['wan-tiny', 'easyanimate-tiny']) {
+      const model = await loadDitManifest(join(USER_MODELS_DIR, fixture, 'manifest.json'));
+      for (const branch of ditCacheBranches(model)) {
+        await prepareUserModels(userRequest(model, variant(branch, false), { modelDir, session: { ...TEST_SESSION, graphOptimizationLevel: 'basic' } }));
+      }
+    }
+    const files = onnxFiles(modelDir);
+    for (const kind of ['.full-with-block-residual.onnx', '.block-cached.onnx']) expect(files.filter((f) => f.endsWith(kind)), kind).toHaveLength(4);
+    const output = execFileSync(python!, [CHECKER, ...files], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const results = output.trim().split('\n').map((line) => JSON.parse(line) as { path: string; ok: boolean; error: string | null });
+    expect(results).toHaveLength(files.length);
     expect(results.filter((r) => !r.ok)).toEqual([]);
   }, 300_000);
 });

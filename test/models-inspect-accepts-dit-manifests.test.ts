@@ -52,7 +52,7 @@ describe('diffusion-transformer manifests', () => {
     expect(printed).toMatch(/4 transformer blocks/);
   });
 
-  it('run refuses a DiT manifest with a message that names its kind and the command that checks it', async () => {
+  it('the UNet manifest loader refuses a DiT manifest with a message that names its kind and the command that checks it', async () => {
     const error = await loadModelManifest(manifest('wan-tiny')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HarnessError);
     expect((error as HarnessError).code).toBe('unsupported-model');

@@ -358,7 +358,7 @@ export async function loadModelManifest(manifestPath: string): Promise<UserModel
   if (manifest.kind === 'text-to-video-dit') {
     throw new HarnessError(
       'unsupported-model',
-      `${source}: a diffusion-transformer manifest (kind "text-to-video-dit"); lightbench runs UNet manifests (kind "text-to-video" or "image-to-video") so far. \`lightbench models inspect ${manifestPath}\` checks it.`,
+      `${source}: a diffusion-transformer manifest (kind "text-to-video-dit"), read by loadDitManifest; this loader reads UNet manifests (kind "text-to-video" or "image-to-video"). \`lightbench models inspect ${manifestPath}\` checks it.`,
     );
   }
   const unet = await resolveComponent(source, 'unet', manifest.unet);

@@ -53,7 +53,7 @@ export interface SplitFiles extends Omit<SplitGraphs, 'full' | 'shallow'> {
   externalData: { file: string; how: 'copy' | 'already there' }[];
 }
 
-function cloneModel(model: OnnxModel): OnnxModel {
+export function cloneModel(model: OnnxModel): OnnxModel {
   return onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish());
 }
 
@@ -73,13 +73,13 @@ function namesRead(node: onnxProto.onnx.INodeProto, into: Set<string>): void {
   for (const graph of subgraphs(node)) for (const inner of graph.node ?? []) namesRead(inner, into);
 }
 
-function renameReads(node: onnxProto.onnx.INodeProto, from: string, to: string): void {
+export function renameReads(node: onnxProto.onnx.INodeProto, from: string, to: string): void {
   node.input = (node.input ?? []).map((name) => (name === from ? to : name));
   for (const graph of subgraphs(node)) for (const inner of graph.node ?? []) renameReads(inner, from, to);
 }
 
 /** Keeps the nodes some output depends on, and the initializers and value_info they still use. */
-function backwardSlice(graph: onnxProto.onnx.IGraphProto): void {
+export function backwardSlice(graph: onnxProto.onnx.IGraphProto): void {
   const needed = new Set((graph.output ?? []).map((o) => o.name ?? ''));
   const kept: onnxProto.onnx.INodeProto[] = [];
   const nodes = graph.node ?? [];

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { HarnessError } from '../../pipelines/harness-error.ts';
+import { loadDitManifest, manifestKind } from '../../pipelines/models/dit-manifest.ts';
 import { loadModelManifest } from '../../pipelines/models/model-manifest.ts';
-import type { UserModelSource } from '../../pipelines/models/types.ts';
+import type { UserDitSource, UserModelSource } from '../../pipelines/models/types.ts';
 import { MEASURED_SESSION } from '../../harness/suite-config.ts';
 import type { UserPipelineInputs, VariantConfig } from '../../pipelines/types.ts';
 import { prepareUserModels } from '../../pipelines/user-model-files.ts';
@@ -22,7 +23,8 @@ import { readReferenceIndex, readReferenceTensor } from './reference-store.ts';
 /** One comparison of a lightbench video with the PyTorch one. */
 export interface ParityResult {
   fixture: string;
-  variant: 'baseline' | 'deepcache';
+  /** `baseline-all-frames`: a diffusion transformer's baseline decoded by the whole-video decoder instead of frame by frame. */
+  variant: 'baseline' | 'baseline-all-frames' | 'deepcache' | `deepcache-branch-${number}`;
   reference: string;
   maxAbsError: number;
   /** Max abs error over the reference video's max |value|. */
@@ -32,10 +34,13 @@ export interface ParityResult {
 
 const floats = (dir: string, name: string) => readReferenceTensor(dir, name).data as Float32Array;
 
-function recordedInputs(dir: string, model: UserModelSource): UserPipelineInputs {
+function recordedInputs(dir: string, model: UserModelSource | UserDitSource): UserPipelineInputs {
   const inputs: UserPipelineInputs = { initialNoise: floats(dir, 'initial_noise') };
-  if (model.kind === 'text-to-video') {
-    const ids = (name: string) => Array.from(readReferenceTensor(dir, name).data as BigInt64Array, Number);
+  const ids = (name: string) => Array.from(readReferenceTensor(dir, name).data as BigInt64Array, Number);
+  if (model.kind === 'text-to-video-dit') {
+    inputs.tokenIds = { prompt: ids('text_encoder.input_ids'), negative: ids('text_encoder.negative_input_ids') };
+    inputs.attentionMasks = { prompt: ids('text_encoder.attention_mask'), negative: ids('text_encoder.negative_attention_mask') };
+  } else if (model.kind === 'text-to-video') {
     inputs.tokenIds = { prompt: ids('text_encoder.input_ids'), negative: ids('text_encoder.negative_input_ids') };
   } else {
     inputs.image = floats(dir, 'image');
@@ -72,21 +77,41 @@ export async function runPytorchReference(fixtureDir: string, python: string): P
   }
 }
 
-/** Runs both variants of the fixture in `fixtureDir` against a PyTorch reference run (default: the recorded one). */
+const BASELINE: VariantConfig = { name: 'baseline', kind: 'baseline', cache: null, chunks: null, sliceFrames: null, swap: false };
+
+/**
+ * Runs the fixture in `fixtureDir` against a PyTorch reference run (default: the recorded one): baseline and
+ * deepcache for a UNet; for a diffusion transformer its baseline, decoded frame by frame and all at once.
+ */
 export async function checkParity(fixtureDir: string, reference: PytorchReference = recordedReference(fixtureDir), modelDir = join(tmpdir(), 'lightbench-parity-models')): Promise<ParityResult[]> {
-  const model = await loadModelManifest(join(fixtureDir, 'manifest.json'));
+  const manifestPath = join(fixtureDir, 'manifest.json');
+  const model = (await manifestKind(manifestPath)) === 'text-to-video-dit' ? await loadDitManifest(manifestPath) : await loadModelManifest(manifestPath);
   const index = readReferenceIndex(reference.root);
   const guidance = model.kind === 'image-to-video' ? Number(index.minGuidanceScale) : Number(index.guidanceScale);
-  const cache = { interval: index.deepcache.cacheInterval, branch: index.deepcache.projectBranch, schedule: 'uniform', center: 0, power: 1.4 } as const;
-  const variants: VariantConfig[] = [
-    { name: 'baseline', kind: 'baseline', cache: null, chunks: null, sliceFrames: null, swap: false },
-    { name: 'deepcache', kind: 'deepcache', cache, chunks: null, sliceFrames: null, swap: false },
-  ];
+  const runs: { label: ParityResult['variant']; variant: VariantConfig; userModel: UserModelSource | UserDitSource; expected: string }[] = [];
+  if (model.kind === 'text-to-video-dit') {
+    runs.push({ label: 'baseline', variant: BASELINE, userModel: model, expected: 'baseline' });
+    if (model.vaeDecoder.causalFrames) runs.push({ label: 'baseline-all-frames', variant: BASELINE, userModel: { ...model, vaeDecoder: { ...model.vaeDecoder, causalFrames: null } }, expected: 'baseline' });
+    // The recorded block caches that keep as many blocks live at each end: lightbench's deepcache at that branch.
+    const blockCache = index.blockCache as { interval: number; runs: Record<string, { firstBlocks?: number; lastBlocks?: number }> };
+    for (const [name, run] of Object.entries(blockCache.runs)) {
+      if (run.firstBlocks === undefined || run.firstBlocks !== run.lastBlocks) continue;
+      const cache = { interval: blockCache.interval, branch: run.firstBlocks, schedule: 'uniform', center: 0, power: 1.4 } as const;
+      const label = run.firstBlocks === 0 ? 'deepcache' : (`deepcache-branch-${run.firstBlocks}` as const);
+      runs.push({ label, variant: { name: 'deepcache', kind: 'deepcache', cache, chunks: null, sliceFrames: null, swap: false }, userModel: model, expected: name });
+    }
+  } else {
+    const cache = { interval: index.deepcache.cacheInterval, branch: index.deepcache.projectBranch, schedule: 'uniform', center: 0, power: 1.4 } as const;
+    runs.push(
+      { label: 'baseline', variant: BASELINE, userModel: model, expected: 'baseline' },
+      { label: 'deepcache', variant: { name: 'deepcache', kind: 'deepcache', cache, chunks: null, sliceFrames: null, swap: false }, userModel: model, expected: 'deepcache' },
+    );
+  }
   const inputs = recordedInputs(reference.root, model);
   const results: ParityResult[] = [];
-  for (const variant of variants) {
+  for (const { label, variant, userModel, expected: recorded } of runs) {
     const request = {
-      userModel: model,
+      userModel,
       frames: model.latent.frames,
       steps: index.steps,
       seed: 0,
@@ -101,7 +126,7 @@ export async function checkParity(fixtureDir: string, reference: PytorchReferenc
       inputs,
     };
     const output = await runUserPipeline(request, await prepareUserModels(request));
-    const expected = floats(reference.root, `${variant.name}.frames`);
+    const expected = floats(reference.root, `${recorded}.frames`);
     if (output.frames.length !== expected.length) throw new HarnessError('shape-mismatch', `${fixtureDir}: ${variant.name} gave ${output.frames.length} values, the reference has ${expected.length}`);
     let maxAbsError = 0;
     let referenceMaxAbs = 0;
@@ -109,8 +134,13 @@ export async function checkParity(fixtureDir: string, reference: PytorchReferenc
       maxAbsError = Math.max(maxAbsError, Math.abs(output.frames[i]! - expected[i]!));
       referenceMaxAbs = Math.max(referenceMaxAbs, Math.abs(expected[i]!));
     }
-    const against = variant.name === 'baseline' ? `diffusers ${String(index.pipeline)}` : `${index.deepcache.helper} (cache_interval ${cache.interval}, cache_branch_id ${index.deepcache.cacheBranchId})`;
-    results.push({ fixture: model.name, variant: variant.name as ParityResult['variant'], reference: `${against}, ${reference.source} on torch ${reference.torch}`, maxAbsError, relativeError: maxAbsError / referenceMaxAbs, referenceMaxAbs });
+    const against =
+      variant.cache === null
+        ? `diffusers ${String(index.pipeline)}`
+        : model.kind === 'text-to-video-dit'
+          ? `diffusers ${String(index.pipeline)} with tools/export/block_cache.py (${recorded}: interval ${variant.cache.interval}, ${variant.cache.branch} blocks live at each end)`
+          : `${index.deepcache.helper} (cache_interval ${variant.cache.interval}, cache_branch_id ${index.deepcache.cacheBranchId})`;
+    results.push({ fixture: model.name, variant: label, reference: `${against}, ${reference.source} on torch ${reference.torch}`, maxAbsError, relativeError: maxAbsError / referenceMaxAbs, referenceMaxAbs });
   }
   return results;
 }
@@ -122,7 +152,7 @@ async function main(args: string[]): Promise<void> {
   const at = args.indexOf('--pytorch');
   const python = at >= 0 ? args[at + 1] : process.env.LIGHTBENCH_PYTORCH_PYTHON;
   const dirs = at >= 0 ? args.filter((_, i) => i !== at && i !== at + 1) : args;
-  const fixtures = dirs.length ? dirs : ['animatediff-tiny', 'svd-tiny'].map((name) => join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'user-models', name));
+  const fixtures = dirs.length ? dirs : ['animatediff-tiny', 'svd-tiny', 'wan-tiny', 'easyanimate-tiny'].map((name) => join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'user-models', name));
   let failed = false;
   for (const dir of fixtures) {
     const reference = python ? await runPytorchReference(dir, python) : recordedReference(dir);
@@ -131,7 +161,7 @@ async function main(args: string[]): Promise<void> {
     for (const r of results) {
       const ok = r.relativeError <= PARITY_TOLERANCE;
       failed ||= !ok;
-      console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.fixture} ${r.variant.padEnd(9)} vs ${r.reference}: max abs error ${r.maxAbsError.toExponential(2)}, relative ${r.relativeError.toExponential(2)} (target ≤ ${PARITY_TOLERANCE})`);
+      console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.fixture} ${r.variant.padEnd(19)} vs ${r.reference}: max abs error ${r.maxAbsError.toExponential(2)}, relative ${r.relativeError.toExponential(2)} (target ≤ ${PARITY_TOLERANCE})`);
     }
   }
   if (failed) process.exitCode = 1;

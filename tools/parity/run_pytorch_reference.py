@@ -23,6 +23,22 @@ from build_models import build, randomise_norms  # noqa: E402
 from reference_run import record  # noqa: E402
 
 
+def record_dit(config, seed, folder):
+    """A diffusion-transformer fixture: its pipeline is the exporter's configuration the recorded config equals."""
+    from dit_configs import DIT_CONFIGS
+    from dit_reference_run import record as record_dit_run
+    from export_dit import pipeline_module
+
+    matches = [pipeline for (pipeline, _scale), known in DIT_CONFIGS.items() if json.loads(json.dumps(known)) == config]
+    if not matches:
+        raise SystemExit("export-info.json: its config is none of tools/export/dit_configs.py's; re-export the fixture")
+    pipeline = matches[0]
+    models = pipeline_module(pipeline).build(config, seed)
+    randomise_norms(models, seed)
+    record_dit_run(pipeline, models, config, folder, seed)
+    return pipeline
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fixture", required=True, type=Path, help="an export folder with export-info.json")
@@ -30,11 +46,14 @@ def main():
     args = parser.parse_args()
     info = json.loads((args.fixture / "export-info.json").read_text())
     config, seed = info["config"], info["seed"]
-    kind = "svd" if "image_encoder" in config else "animatediff"
     started = time.time()
-    models = build(kind, config, seed)
-    randomise_norms(models, seed)
-    record(kind, models, config, args.out / "reference", seed)
+    if "transformer" in config:
+        kind = record_dit(config, seed, args.out / "reference")
+    else:
+        kind = "svd" if "image_encoder" in config else "animatediff"
+        models = build(kind, config, seed)
+        randomise_norms(models, seed)
+        record(kind, models, config, args.out / "reference", seed)
     import diffusers
 
     print(json.dumps({"torch": torch.__version__, "diffusers": diffusers.__version__, "pipeline": kind, "seconds": round(time.time() - started, 1), "reference": str(args.out / "reference")}))

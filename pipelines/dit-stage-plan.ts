@@ -1,0 +1,130 @@
+import { decodeAllFrames, decodeCausalFrames } from './causal-vae-decode.ts';
+import type { DitPromptTokens } from './dit-conditioning.ts';
+import { ditPromptTokens, encodeDitPrompts, latentsForDecoder } from './dit-conditioning.ts';
+import type { FeatureCache } from './feature-cache.ts';
+import { createFeatureCache } from './feature-cache.ts';
+import { HarnessError } from './harness-error.ts';
+import { CACHE_FEATURE } from './onnx/graph-splitter.ts';
+import type { UserDitSource } from './models/types.ts';
+import { floatTensor } from './ort-backend.ts';
+import { gaussianNoise } from './seeded-random.ts';
+import type { StagePlan, StageSessions } from './stage-sessions.ts';
+import type { PipelineEvent, UserPipelineRequest } from './types.ts';
+import { guideFrames, staticShape, typedTensor } from './user-conditioning.ts';
+import type { UserModelFiles } from './user-model-files.ts';
+
+/** What a DiT pipeline's encode stage hands the transformer: the text states of its batch and the encoder calls made. */
+interface DitConditioning {
+  states: Float32Array;
+  encoderCalls: number;
+}
+
+/**
+ * The stages of a text-to-video diffusion transformer as diffusers' WanPipeline and EasyAnimatePipeline run it:
+ * the prompt and negative prompt encoded one at a time, the transformer on the [negative, prompt] batch each step
+ * with classifier-free guidance, and the latents decoded by the causal VAE (frame by frame with its cache carried
+ * where the manifest gives those graphs, else all frames in one call). DeepCache runs as a block cache over the
+ * blocks between its branch's live ends. Frames come out [frames, 3, H, W] in [0, 1].
+ */
+export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource, files: UserModelFiles, sessions: StageSessions, emit: (event: PipelineEvent) => void): StagePlan<DitConditioning> {
+  const { variant, inputs = {} } = request;
+  const { latent, denoiser, textEncoder } = model;
+  if (request.frames !== latent.frames) {
+    throw new HarnessError('shape-mismatch', `frames ${request.frames}: model ${model.name} is exported for ${latent.frames} latent frames (latent.frames in ${model.manifestPath})`);
+  }
+  const dims: [number, number, number, number] = [latent.channels, latent.frames, latent.height, latent.width];
+  const perVideo = dims.reduce((a, b) => a * b, 1);
+  // A transformer exported for the guided batch runs both rows in one call, whichever way the source pipeline
+  // made its calls (guidanceCalls): the rows do not mix, so the prediction is the same.
+  const batch = staticShape(denoiser.inputs.sample, [2])[0]!;
+  if (batch !== 1 && batch !== 2) {
+    throw new HarnessError('shape-mismatch', `${model.manifestPath}: denoiser.inputs.sample has batch ${batch}; accepted: 1 (no guidance) or 2 (classifier-free guidance)`);
+  }
+  const guided = batch === 2;
+  const causal = model.vaeDecoder.causalFrames && files.causalDecoder ? { spec: model.vaeDecoder.causalFrames, files: files.causalDecoder } : null;
+  const decodeKeys = causal ? ['vae-decoder-first-frame', 'vae-decoder-next-frame'] : ['vae-decoder'];
+  const openDecoders = () =>
+    causal
+      ? Promise.all([
+          sessions.sessionFor('vae-decoder-first-frame', causal.files.firstFrame, 'decode'),
+          sessions.sessionFor('vae-decoder-next-frame', causal.files.nextFrame, 'decode'),
+        ])
+      : sessions.sessionFor('vae-decoder', files.vaeDecoder, 'decode').then((whole) => [whole]);
+
+  // DeepCache on a transformer is a block cache: full steps return the residual of the cached blocks, cached steps
+  // run the blocks outside that span on it (the feature is the one cache the denoising loop keeps).
+  const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, false) : null;
+  const denoiseKeys = files.unetShallow ? ['denoiser', 'denoiser-cached'] : ['denoiser'];
+  return {
+    cache,
+    load: async () => {
+      if (variant.swap) return;
+      await sessions.openSession('text-encoder', files.conditionEncoder, 'encode');
+      await sessions.openSession('denoiser', files.unetFull, 'denoise');
+      if (files.unetShallow) await sessions.openSession('denoiser-cached', files.unetShallow, 'denoise');
+      await openDecoders();
+    },
+
+    encode: async () => {
+      const encoder = await sessions.sessionFor('text-encoder', files.conditionEncoder, 'encode');
+      const length = textEncoder.maxSequenceLength;
+      const tokens = (prompt: string, ids?: readonly number[], mask?: readonly number[]): DitPromptTokens =>
+        ids && mask ? { ids: [...ids], mask: [...mask] } : ditPromptTokens(prompt, textEncoder.vocabSize, length);
+      const prompt = tokens(request.prompt, inputs.tokenIds?.prompt, inputs.attentionMasks?.prompt);
+      const negative = tokens(request.negativePrompt, inputs.tokenIds?.negative, inputs.attentionMasks?.negative);
+      const prompts = guided ? [negative, prompt] : [prompt];
+      const states = await encodeDitPrompts(encoder, model, prompts);
+      await sessions.endOfStage(['text-encoder']);
+      return { states, encoderCalls: prompts.length };
+    },
+
+    denoiser: async (conditioning) => {
+      const noise = inputs.initialNoise ?? gaussianNoise(request.seed, perVideo);
+      if (noise.length !== perVideo) throw new HarnessError('shape-mismatch', `initial noise has ${noise.length} values; model ${model.name} needs ${perVideo}`);
+      const { sample, timestep, encoderHiddenStates } = denoiser.inputs;
+      const textStates = floatTensor(conditioning.states, [batch, textEncoder.maxSequenceLength, conditioning.states.length / (batch * textEncoder.maxSequenceLength)]);
+      const scale = [request.guidanceScale];
+      return {
+        keys: denoiseKeys,
+        noise,
+        loop: {
+          scheduler: request.scheduler,
+          steps: request.steps,
+          cacheSchedule: variant.cache,
+          full: await sessions.sessionFor('denoiser', files.unetFull, 'denoise'),
+          shallow: files.unetShallow ? await sessions.sessionFor('denoiser-cached', files.unetShallow, 'denoise') : null,
+          cache,
+          cacheFeature: CACHE_FEATURE,
+          noisePrediction: denoiser.outputs.noisePred.name,
+          feeds: (_, t, scaled) => {
+            const rows = new Float32Array(batch * perVideo);
+            for (let b = 0; b < batch; b++) rows.set(scaled, b * perVideo);
+            return {
+              [sample.name]: floatTensor(rows, [batch, ...dims]),
+              [timestep.name]: typedTensor(timestep, Array.from({ length: batch }, () => t), timestep.shape?.length === 0 ? [] : [batch]),
+              [encoderHiddenStates.name]: textStates,
+            };
+          },
+          guide: (prediction) => (guided ? guideFrames(prediction, scale, () => 0) : prediction),
+          emit,
+        },
+      };
+    },
+
+    decode: async (latents) => {
+      const scaled = latentsForDecoder(latents, latent);
+      const decoders = await openDecoders();
+      const decoded = causal
+        ? await decodeCausalFrames(decoders[0]!, decoders[1]!, causal.spec, scaled, dims)
+        : await decodeAllFrames(decoders[0]!, { latents: model.vaeDecoder.inputs.latents.name, sample: model.vaeDecoder.outputs.sample.name }, scaled, dims);
+      await sessions.endOfStage(decodeKeys);
+      return decoded;
+    },
+
+    flops: (conditioning, steps) => ({
+      encode: files.flops.conditionEncoder * conditioning.encoderCalls,
+      denoise: steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0),
+      decode: causal ? files.flops.firstFrame + files.flops.nextFrame * (latent.frames - 1) : files.flops.vaeDecoder,
+    }),
+  };
+}
