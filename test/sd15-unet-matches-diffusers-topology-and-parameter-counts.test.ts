@@ -9,6 +9,7 @@ import { buildUnetGraph, cacheFeatureShape, unetBranchCount } from '../pipelines
 import { buildVaeDecoderGraph } from '../pipelines/models/vae-decoder.ts';
 import type { GraphBuilder } from '../pipelines/onnx/graph-builder.ts';
 import { OPSET_VERSION } from '../pipelines/onnx/graph-builder.ts';
+import { countBy, elements } from './fixtures/count-parameters.ts';
 
 // Parameter counts of diffusers' UNetMotionModel (SD-1.5 UNet + motion adapter v1-5-2), AutoencoderKL's decoder
 // and CLIPTextModel, recorded by tools/reference/count_unet_motion_params.py. Tolerance: within 5% per component.
@@ -33,17 +34,6 @@ function unet(mode: UnetGraphMode, cacheBranch = 0): GraphBuilder {
   return buildUnetGraph(sd15, { mode, cacheBranch, chunks: null, frames: FRAMES, videos: VIDEOS }, 1, false);
 }
 
-const elements = (g: GraphBuilder, name: string) => g.weightShape(name)!.reduce((a, b) => a * b, 1);
-
-/** Sums parameters by a key derived from each weight name (null leaves the weight out). */
-function countBy(g: GraphBuilder, key: (name: string) => string | null): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const name of g.weightNames()) {
-    const k = key(name);
-    if (k !== null) out[k] = (out[k] ?? 0) + elements(g, name);
-  }
-  return out;
-}
 
 /** diffusers' top-level child of a UNet parameter name, in its `down_blocks[i]` spelling. */
 function unetChild(name: string): string {

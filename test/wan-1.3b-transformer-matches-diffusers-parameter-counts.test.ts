@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { getDitPreset } from '../pipelines/models/dit-presets.ts';
 import { buildDitGraph, ditTokenShape } from '../pipelines/models/dit.ts';
 import { DIT_IO } from '../pipelines/models/types.ts';
-import type { GraphBuilder } from '../pipelines/onnx/graph-builder.ts';
+import { countBy } from './fixtures/count-parameters.ts';
 
 // Parameter counts and shapes of diffusers' WanTransformer3DModel with the Wan 2.1 T2V 1.3B config, built on the meta
 // device by tools/reference/count_wan_transformer_params.py. The built graph must match exactly: same total, same
@@ -21,17 +21,6 @@ const wan = getDitPreset('wan-1.3b');
 // Weights declared, never drawn: 1.4 billion parameters are counted, not allocated.
 const graph = buildDitGraph(wan, { mode: 'full', firstBlocks: 1, lastBlocks: 1, videos: 2 }, 1, false);
 
-const elements = (g: GraphBuilder, name: string) => g.weightShape(name)!.reduce((a, b) => a * b, 1);
-
-/** Sums parameters by a key derived from each weight name (null leaves the weight out). */
-function countBy(g: GraphBuilder, key: (name: string) => string | null): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const name of g.weightNames()) {
-    const k = key(name);
-    if (k !== null) out[k] = (out[k] ?? 0) + elements(g, name);
-  }
-  return out;
-}
 
 /** diffusers' top-level part of a parameter name, in its `blocks[i]` spelling. */
 function topLevelPart(name: string): string {

@@ -18,24 +18,11 @@ from diffusers import WanTransformer3DModel
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT = REPO_ROOT / "test" / "fixtures" / "diffusers-wan-transformer-1.3b-param-counts.json"
 
-# Wan-AI/Wan2.1-T2V-1.3B-Diffusers, transformer/config.json (the keys that shape the model).
-WAN_2_1_T2V_1_3B = {
-    "patch_size": [1, 2, 2],
-    "num_attention_heads": 12,
-    "attention_head_dim": 128,
-    "in_channels": 16,
-    "out_channels": 16,
-    "text_dim": 4096,
-    "freq_dim": 256,
-    "ffn_dim": 8960,
-    "num_layers": 30,
-    "cross_attn_norm": True,
-    "qk_norm": "rms_norm_across_heads",
-    "eps": 1e-06,
-    "image_dim": None,
-    "added_kv_proj_dim": None,
-    "rope_max_seq_len": 1024,
-}
+sys.path.insert(0, str(REPO_ROOT / "tools" / "export"))
+from dit_configs import FULL_WAN  # noqa: E402  (the exporter's copy of the published config: one source for both)
+
+# Wan-AI/Wan2.1-T2V-1.3B-Diffusers, transformer/config.json, with the image-to-video keys the T2V model leaves unset.
+WAN_2_1_T2V_1_3B = {**FULL_WAN["transformer"], "image_dim": None, "added_kv_proj_dim": None}
 
 
 def count(module_or_params):
