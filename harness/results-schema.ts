@@ -56,6 +56,14 @@ export const ThresholdSetSchema = z
   })
   .meta({ id: 'ThresholdSet', description: 'How large a change must be before `lightbench compare` reports it.' });
 
+export const ModelArchitectureSchema = z
+  .strictObject({
+    family: z.enum(['unet', 'dit']).describe('a U-Net (AnimateDiff, SVD) or a diffusion transformer (Wan, EasyAnimate)'),
+    blocks: positiveCount().optional().describe('diffusion transformers: the transformer blocks a block cache spans'),
+    description: z.string().describe('what the model is, in a line'),
+  })
+  .meta({ id: 'ModelArchitecture', description: 'What kind of denoiser a model has, so reports can say what each variant did to it.' });
+
 export const ResolvedSuiteSchema = z
   .strictObject({
     name: name(),
@@ -81,6 +89,7 @@ export const ResolvedSuiteSchema = z
       .optional()
       .describe('which part of the (model, variant) pairs this run measured; index is 0-based (the flag --shard 2/4 is index 1 of 4)'),
     modelManifests: z.record(name(), z.string()).optional().describe('user models: the manifest file each model name was read from'),
+    modelArchitectures: z.record(name(), ModelArchitectureSchema).optional().describe('per model, its denoiser family (absent in results written before it was recorded)'),
     thresholds: z
       .strictObject({ default: ThresholdSetSchema.optional(), variants: z.record(name(), ThresholdSetSchema).optional() })
       .optional()
@@ -371,6 +380,7 @@ export type SessionSettings = z.infer<typeof SessionSettingsSchema>;
 export type VariantSpec = z.infer<typeof VariantSpecSchema>;
 /** Suite configuration after defaults and overrides. */
 export type ResolvedSuite = z.infer<typeof ResolvedSuiteSchema>;
+export type ModelArchitecture = z.infer<typeof ModelArchitectureSchema>;
 /** Regression thresholds of a suite or of one variant. */
 export type ThresholdSet = z.infer<typeof ThresholdSetSchema>;
 /** One GPU as the driver describes it. */

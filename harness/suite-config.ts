@@ -17,7 +17,7 @@ import { VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/varian
 import type { VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
-import type { ResolvedSuite, VariantSpec } from './results-schema.ts';
+import type { ModelArchitecture, ResolvedSuite, VariantSpec } from './results-schema.ts';
 import { formatPath } from './results-file.ts';
 
 /**
@@ -182,6 +182,15 @@ function userTarget(model: UserModelSource | UserDitSource): VariantTarget {
   };
 }
 
+/** What kind of denoiser a suite's model has, recorded so reports can say what each variant did to it. */
+function modelArchitecture(source: ModelSource): ModelArchitecture {
+  if (source.kind === 'preset') return { family: 'unet', description: source.preset.description };
+  const model = source.model;
+  if (model.kind !== 'text-to-video-dit') return { family: 'unet', description: model.description ?? `${model.kind} U-Net from ${model.manifestPath}` };
+  const { blocks, textConditioning } = model.denoiser.architecture;
+  return { family: 'dit', blocks: blocks.count, description: model.description ?? `text-to-video diffusion transformer, ${blocks.count} blocks (${textConditioning} text conditioning)` };
+}
+
 function chunksOf(value: z.infer<typeof chunkCounts> | undefined) {
   if (value === undefined || typeof value === 'object') return value;
   const [batchFrames, spatial] = value.split('x').map(Number) as [number, number];
@@ -326,6 +335,7 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     profile: merged.profile ?? DEFAULTS.profile,
     session: { ...MEASURED_SESSION, ...merged.session },
     ...(user ? { modelManifests: { [user.name]: user.manifestPath } } : {}),
+    modelArchitectures: Object.fromEntries(sources.map((s) => [s.kind === 'user' ? s.model.name : s.preset.name, modelArchitecture(s)])),
   };
   return { suite, scheduler, maxRssBytes: merged.maxRssBytes ?? null, pairs };
 }

@@ -4,6 +4,7 @@ import { STAGE_NAMES, type VariantError, type VariantOk } from '../harness/resul
 import type { SiteProfileStage, SiteStageName, SiteStageRow, SiteStepRow, SiteVariantDetail } from './types.ts';
 import type { PreviewAssets } from './site-previews.ts';
 import { detailPagePath } from './site-slug.ts';
+import { siteModelArchitecture } from './site-model-architecture.ts';
 import { siteTimeline } from './site-timeline.ts';
 import { runRef, siteFidelity, switchesText } from './site-variant-figures.ts';
 
@@ -21,6 +22,7 @@ export function siteDetails(loaded: LoadedRun, previews: PreviewAssets, timeline
       variant: v.variant.name,
       kind: v.variant.kind,
       switches: switchesText(v.variant),
+      architecture: siteModelArchitecture(run, v.model),
       siblings: run.variants
         .filter((o) => o.model === v.model && o !== v)
         .map((o) => ({ model: o.model, variant: o.variant.name, status: o.status, path: detailPagePath(run.runId, o.model, o.variant.name) })),

@@ -115,6 +115,14 @@ export interface SiteTradeoffPoint {
 }
 
 /** The overview page: every model × variant of one run. */
+/** A model's denoiser family, and what each variant of the run did to it, in words. */
+export interface SiteModelArchitecture {
+  family: 'U-Net' | 'diffusion transformer';
+  blocks: number | null;
+  description: string;
+  variants: { variant: string; meaning: string }[];
+}
+
 export interface SiteOverview {
   run: SiteRunRef;
   /** True when `total` includes session creation (`load`), as the harness times it. */
@@ -133,7 +141,7 @@ export interface SiteOverview {
   modelSources: { model: string; manifest: string }[];
   image: string | null;
   hasGpuMemory: boolean;
-  models: { model: string; baselineVariant: string | null; rows: SiteOverviewRow[]; tradeoff: SiteTradeoffPoint[] }[];
+  models: { model: string; architecture: SiteModelArchitecture | null; baselineVariant: string | null; rows: SiteOverviewRow[]; tradeoff: SiteTradeoffPoint[] }[];
 }
 
 /** A sampled timeline reduced for drawing: points are `[tMs, MiB]`. */
@@ -199,6 +207,8 @@ export type SiteVariantDetail = {
   kind: string;
   /** The variant's switches as `key=value` text. */
   switches: string[];
+  /** The model's denoiser family and what this run's variants did to it; null for older results. */
+  architecture: SiteModelArchitecture | null;
   /** The other variants of the same model in the same run. */
   siblings: SiteDetailLink[];
 } & (
@@ -250,7 +260,7 @@ export interface SiteAblation {
   hasGpuMemory: boolean;
   /** How far a value must lead before it is marked best, in words. */
   bestRule: string;
-  models: { model: string; rows: SiteAblationRow[] }[];
+  models: { model: string; architecture: SiteModelArchitecture | null; rows: SiteAblationRow[] }[];
 }
 
 /** One machine in a hardware comparison, with the run that represents it (its latest of the suite). */

@@ -525,6 +525,19 @@ describe('report site built from the fixtures', () => {
     await page.close();
   });
 
+  it('names a diffusion transformer on the run pages and says what each variant did to it', async () => {
+    const run = latestRun();
+    const { page } = await open(`runs/${slug(run.runId)}/`);
+    const dit = page.locator('section[data-model="wan-tiny"] .model-architecture');
+    await expect(dit.getAttribute('data-family')).resolves.toBe('diffusion transformer');
+    await expect(dit.locator('li[data-variant="deepcache"]').innerText()).resolves.toContain('block cache');
+    await expect(page.locator('section[data-model="animatediff-tiny"] .model-architecture li[data-variant="deepcache"]').innerText()).resolves.toContain('DeepCache');
+    await page.close();
+    const detail = (await open(`runs/${slug(run.runId)}/wan-tiny/lightcache-swap/`)).page;
+    await expect(detail.locator('.variant-meaning').innerText()).resolves.toMatch(/block cache.*swap/);
+    await detail.close();
+  });
+
   it('filters the index by model, variant and device', async () => {
     const { page } = await open('');
     const visibleRuns = () => page.locator('#runs-table tbody tr:not([hidden])').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-run-id')));
