@@ -1,5 +1,6 @@
 import type { RunResult } from '../harness/results-schema.ts';
 import { DEFAULT_THRESHOLDS } from './compare-runs.ts';
+import { fidelityTradeoff } from './site-fidelity-tradeoff.ts';
 import { siteModelArchitecture } from './site-model-architecture.ts';
 import type { SiteAblation, SiteAblationRow } from './types.ts';
 import { baselineOf, peakGpuBytes, peakHostBytes, ratio, runRef, siteFidelity, strategySwitches } from './site-variant-figures.ts';
@@ -57,7 +58,7 @@ export function siteAblation(run: RunResult): SiteAblation {
     const psnr = (r: SiteAblationRow) => (r.fidelity ? (r.fidelity.identical ? Number.POSITIVE_INFINITY : r.fidelity.psnrDb) : null);
     leader(rows, psnr, 'max', (b, o) => psnr(b)! - psnr(o)! >= psnrDb)?.best.push('psnr');
     leader(rows, (r) => r.fidelity?.ssim ?? null, 'max', (b, o) => b.fidelity!.ssim - o.fidelity!.ssim >= SSIM_NOISE)?.best.push('ssim');
-    return { model, architecture: siteModelArchitecture(run, model), rows };
+    return { model, architecture: siteModelArchitecture(run, model), rows, fidelityTradeoff: fidelityTradeoff(run, model) };
   });
   return {
     run: runRef(run),

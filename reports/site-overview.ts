@@ -1,3 +1,4 @@
+import { fidelityTradeoff } from './site-fidelity-tradeoff.ts';
 import { siteModelArchitecture } from './site-model-architecture.ts';
 import type { RunResult, VariantOk } from '../harness/results-schema.ts';
 import type { SiteOverview, SiteOverviewRow, SiteTimePart, SiteTradeoffPoint } from './types.ts';
@@ -102,7 +103,7 @@ export function siteOverview(run: RunResult, detailPath: (model: string, variant
           fidelity: siteFidelity(v.fidelity),
         })),
     );
-    return { model, architecture: siteModelArchitecture(run, model), baselineVariant: baseline?.variant.name ?? null, rows, tradeoff };
+    return { model, architecture: siteModelArchitecture(run, model), baselineVariant: baseline?.variant.name ?? null, rows, tradeoff, fidelityTradeoff: fidelityTradeoff(run, model) };
   });
   return {
     run: runRef(run),

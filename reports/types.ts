@@ -115,6 +115,15 @@ export interface SiteTradeoffPoint {
 }
 
 /** The overview page: every model × variant of one run. */
+/** One accelerated variant on the speed-up against fidelity chart; a method's variants (a threshold sweep) form one curve. */
+export interface SiteFidelityTradeoffPoint {
+  variant: string;
+  method: string;
+  denoiseSpeedup: number | null;
+  totalSpeedup: number | null;
+  fidelity: SiteFidelity | null;
+}
+
 /** A model's denoiser family, and what each variant of the run did to it, in words. */
 export interface SiteModelArchitecture {
   family: 'U-Net' | 'diffusion transformer';
@@ -141,7 +150,7 @@ export interface SiteOverview {
   modelSources: { model: string; manifest: string }[];
   image: string | null;
   hasGpuMemory: boolean;
-  models: { model: string; architecture: SiteModelArchitecture | null; baselineVariant: string | null; rows: SiteOverviewRow[]; tradeoff: SiteTradeoffPoint[] }[];
+  models: { model: string; architecture: SiteModelArchitecture | null; baselineVariant: string | null; rows: SiteOverviewRow[]; tradeoff: SiteTradeoffPoint[]; fidelityTradeoff: SiteFidelityTradeoffPoint[] }[];
 }
 
 /** A sampled timeline reduced for drawing: points are `[tMs, MiB]`. */
@@ -260,7 +269,7 @@ export interface SiteAblation {
   hasGpuMemory: boolean;
   /** How far a value must lead before it is marked best, in words. */
   bestRule: string;
-  models: { model: string; architecture: SiteModelArchitecture | null; rows: SiteAblationRow[] }[];
+  models: { model: string; architecture: SiteModelArchitecture | null; rows: SiteAblationRow[]; fidelityTradeoff: SiteFidelityTradeoffPoint[] }[];
 }
 
 /** One machine in a hardware comparison, with the run that represents it (its latest of the suite). */

@@ -204,7 +204,7 @@ describe('report site built from the fixtures', () => {
         expect(chart.paintedPixels, `${path} #${chart.id} painted pixels`).toBeGreaterThan(2000);
         expect(chart.spec.title.length).toBeGreaterThan(0);
         expect(chart.spec.xTitle).toMatch(/\S/);
-        expect(chart.spec.yTitle).toMatch(/\((ms|MiB|×.*)\)$/);
+        expect(chart.spec.yTitle).toMatch(/\((ms|MiB|dB|×.*)\)$/);
         expect(chart.spec.datasets.length).toBeGreaterThan(0);
         for (const d of chart.spec.datasets) expect(d.label).toMatch(/\S/);
         // The text alternative names the figures, not only the title.
@@ -532,6 +532,10 @@ describe('report site built from the fixtures', () => {
     await expect(dit.getAttribute('data-family')).resolves.toBe('diffusion transformer');
     await expect(dit.locator('li[data-variant="deepcache"]').innerText()).resolves.toContain('block cache');
     await expect(page.locator('section[data-model="animatediff-tiny"] .model-architecture li[data-variant="deepcache"]').innerText()).resolves.toContain('DeepCache');
+    // Each model gets a speed-up against fidelity chart with a point per accelerated variant.
+    const fidelityCharts = await page.$$eval('canvas[id^="overview-fidelity-"]', (cs) => cs.map((c) => JSON.parse(c.getAttribute('data-chart')!) as { datasets: { pointNames?: string[] }[] }));
+    expect(fidelityCharts).toHaveLength(run.suite.models.length);
+    expect(fidelityCharts[0]!.datasets.flatMap((d) => d.pointNames ?? [])).toContain('deepcache');
     await page.close();
     const detail = (await open(`runs/${slug(run.runId)}/wan-tiny/lightcache-swap/`)).page;
     await expect(detail.locator('.variant-meaning').innerText()).resolves.toMatch(/block cache.*swap/);
