@@ -168,8 +168,8 @@ async function chunkPlanText(model: UserModelSource): Promise<string> {
   const batchFrames = unetBatch(model) * model.latent.frames;
   try {
     const { regions } = chunkGraph(await readOnnxModel(model.unet.path), VARIANT_DEFAULTS.chunks, batchFrames);
-    const spatial = regions.filter((r) => r.leadingRows === batchFrames);
-    const other = [...new Set(regions.filter((r) => r.leadingRows !== batchFrames).map((r) => r.leadingRows))];
+    const spatial = regions.filter((r) => r.rows === batchFrames);
+    const other = [...new Set(regions.filter((r) => r.rows !== batchFrames).map((r) => r.rows))];
     const covered = regions.reduce((sum, r) => sum + r.nodes, 0);
     return `FME chunking (${VARIANT_DEFAULTS.chunks.batchFrames}×${VARIANT_DEFAULTS.chunks.spatial}): ${spatial.length} regions over batch×frames rows (${batchFrames}), ${regions.length - spatial.length} over other rows (${other.join(', ') || 'none'}); ${covered} nodes chunked`;
   } catch (error) {
