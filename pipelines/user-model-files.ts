@@ -127,9 +127,17 @@ async function chunkedCopy(path: string, outDir: string, label: string, chunk: (
   const target = join(outDir, `${modelStem(path)}.chunked-${label}.onnx`);
   if (existsSync(target)) return target;
   const model = await readOnnxModel(path);
+  let chunked: OnnxModel;
+  try {
+    chunked = chunk(model);
+  } catch (error) {
+    // The chunker cannot know which of a model's graphs it was given.
+    if (error instanceof HarnessError) throw new HarnessError(error.code, `${path}: ${error.message}`, { cause: error });
+    throw error;
+  }
   await mkdir(outDir, { recursive: true });
   await provideExternalData(model, path, outDir);
-  await writeAtomically(target, chunk(model));
+  await writeAtomically(target, chunked);
   return target;
 }
 

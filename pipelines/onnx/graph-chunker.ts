@@ -249,7 +249,12 @@ function chunkRows(model: OnnxModel, mode: RowMode): ChunkedGraph {
     i = j;
   }
   if (!regions.length) {
-    throw new HarnessError('nothing-to-chunk', `no region of row-independent convolutions or matrix products ${mode.describe} was found in the graph`);
+    const produced = nodes.flatMap((n) => n.output ?? []).filter(Boolean);
+    const shaped = produced.filter((name) => shapes.has(name)).length;
+    throw new HarnessError(
+      'nothing-to-chunk',
+      `no region of row-independent convolutions or matrix products ${mode.describe} was found in the graph; regions are found from the static shapes the graph states for its tensors (value_info), and ${shaped} of its ${produced.length} node outputs have one`,
+    );
   }
 
   const result = onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish());
