@@ -126,7 +126,8 @@ function chunkRows(model: OnnxModel, mode: RowMode): ChunkedGraph {
     const op = node.opType ?? '';
     const first = node.input?.[0] ? dims(node.input[0]) : undefined;
     if (op === 'MatMul') return first && first.length >= 2 ? { anchor: 0, axis: first.length - 2 } : null;
-    const anchor = (node.input ?? []).findIndex((name) => name && dims(name)?.length === 3);
+    // A [B, 1, D] input (modulation) is broadcast over the tokens, so the anchor is a [B, S, D] input with S > 1.
+    const anchor = (node.input ?? []).findIndex((name) => name && dims(name)?.length === 3 && dims(name)![1]! > 1);
     return anchor < 0 ? null : { anchor, axis: 1 };
   };
   const rowsOf = (node: NodeProto): number | undefined => {
@@ -146,7 +147,7 @@ function chunkRows(model: OnnxModel, mode: RowMode): ChunkedGraph {
     const plan = rowPlan(node, start.anchor, start.axis, lookup);
     if (!plan) return null;
     if (mode.kind === 'leading' && [...plan.inputs, ...plan.outputs].some((a) => a !== null && a !== 0)) return null;
-    if (outputs.some((o, k) => (dims(o)?.[plan.outputs[k]!] ?? 0) % rows !== 0 || !dims(o)?.length)) return null;
+    if (outputs.some((o, k) => !((dims(o)?.[plan.outputs[k]!] ?? 0) > 0 && dims(o)![plan.outputs[k]!]! % rows === 0))) return null;
     const rowInputs = raw.flatMap((name, k) => (name && plan.inputs[k] !== null && plan.inputs[k] !== undefined ? [[name, plan.inputs[k]!] as const] : []));
     if (!rowInputs.length) return null;
     const sizes = rowInputs.map(([name, axis]) => dims(name)?.[axis]);
