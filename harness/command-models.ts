@@ -25,6 +25,7 @@ import { unetBatch } from '../pipelines/user-conditioning.ts';
 import { VARIANT_DEFAULTS } from '../pipelines/variants.ts';
 import type { OptionSpecs } from './cli-arguments.ts';
 import { formatOptionsHelp, integerOption, parseCommandArguments } from './cli-arguments.ts';
+import { ditChunkPlanText } from './dit-chunk-plan.ts';
 import { describeScheduler, formatDitManifest } from './format-dit-manifest.ts';
 import { HarnessError } from './harness-error.ts';
 
@@ -275,7 +276,7 @@ export async function main(argv: string[]): Promise<number> {
   if (sub === 'inspect') {
     if (isManifest(file) && (await manifestKind(file)) === 'text-to-video-dit') {
       const model = await loadDitManifest(file);
-      process.stdout.write(`${json ? JSON.stringify(model, null, 2) : formatDitManifest(model)}\n`);
+      process.stdout.write(`${json ? JSON.stringify(model, null, 2) : `${formatDitManifest(model)}\n${await ditChunkPlanText(model)}`}\n`);
       return 0;
     }
     if (isManifest(file)) {
