@@ -25,6 +25,7 @@ import { unetBatch } from '../pipelines/user-conditioning.ts';
 import { VARIANT_DEFAULTS } from '../pipelines/variants.ts';
 import type { OptionSpecs } from './cli-arguments.ts';
 import { formatOptionsHelp, integerOption, parseCommandArguments } from './cli-arguments.ts';
+import { ditChunkPlanText } from './dit-chunk-plan.ts';
 import { describeScheduler, formatDitManifest } from './format-dit-manifest.ts';
 import { HarnessError } from './harness-error.ts';
 
@@ -168,8 +169,8 @@ async function chunkPlanText(model: UserModelSource): Promise<string> {
   const batchFrames = unetBatch(model) * model.latent.frames;
   try {
     const { regions } = chunkGraph(await readOnnxModel(model.unet.path), VARIANT_DEFAULTS.chunks, batchFrames);
-    const spatial = regions.filter((r) => r.leadingRows === batchFrames);
-    const other = [...new Set(regions.filter((r) => r.leadingRows !== batchFrames).map((r) => r.leadingRows))];
+    const spatial = regions.filter((r) => r.rows === batchFrames);
+    const other = [...new Set(regions.filter((r) => r.rows !== batchFrames).map((r) => r.rows))];
     const covered = regions.reduce((sum, r) => sum + r.nodes, 0);
     return `FME chunking (${VARIANT_DEFAULTS.chunks.batchFrames}×${VARIANT_DEFAULTS.chunks.spatial}): ${spatial.length} regions over batch×frames rows (${batchFrames}), ${regions.length - spatial.length} over other rows (${other.join(', ') || 'none'}); ${covered} nodes chunked`;
   } catch (error) {
@@ -275,7 +276,7 @@ export async function main(argv: string[]): Promise<number> {
   if (sub === 'inspect') {
     if (isManifest(file) && (await manifestKind(file)) === 'text-to-video-dit') {
       const model = await loadDitManifest(file);
-      process.stdout.write(`${json ? JSON.stringify(model, null, 2) : formatDitManifest(model)}\n`);
+      process.stdout.write(`${json ? JSON.stringify(model, null, 2) : `${formatDitManifest(model)}\n${await ditChunkPlanText(model)}`}\n`);
       return 0;
     }
     if (isManifest(file)) {

@@ -41,6 +41,7 @@ export const VariantSpecSchema = z
     center: z.number().nonnegative().optional(),
     power: z.number().positive().optional(),
     chunks: z.strictObject({ batchFrames: positiveCount(), spatial: positiveCount() }).optional(),
+    tokenChunks: positiveCount().optional().describe('diffusion transformers: slices of the token axis (in place of chunks)'),
     sliceFrames: positiveCount().optional(),
     swap: z.boolean().optional(),
     chunk: z.boolean().optional(),

@@ -14,7 +14,7 @@ import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
 import { ditCacheBranches } from '../pipelines/user-model-files.ts';
 import { VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
-import type { VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
+import type { VariantName, VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
 import type { ModelArchitecture, ResolvedSuite, VariantSpec } from './results-schema.ts';
@@ -38,6 +38,8 @@ export const NUMERIC_LIMITS = {
   center: { min: 0, max: 999 },
   power: { min: 1.0000001, max: 100 },
   sliceFrames: { min: 1, max: 32 },
+  // A model's own token count bounds it further (checked when the variant is resolved against the model).
+  tokenChunks: { min: 2, max: 1_000_000 },
   threads: { min: 0, max: 256 },
   // glibc caps M_MMAP_THRESHOLD at 32 MiB on 64-bit machines and ignores larger values.
   mallocMmapThreshold: { min: 0, max: 32 * 2 ** 20 },
@@ -59,6 +61,7 @@ const variantParameters = {
   center: int(L.center).optional(),
   power: z.number().gt(1).max(L.power.max).optional(),
   chunks: chunkCounts.optional(),
+  tokenChunks: int(L.tokenChunks).optional().describe('diffusion transformers: slices of the token axis for fme and lightcache-chunk (default 4, at most the model\'s image tokens)'),
   sliceFrames: int(L.sliceFrames).optional(),
 };
 
@@ -134,8 +137,8 @@ const DEFAULTS = {
 /** Where a suite's model comes from: a built-in preset, or a user's manifest loaded and checked. */
 export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource | UserDitSource };
 
-/** Variant kinds that run on diffusion-transformer manifests (kind "text-to-video-dit"); the others are refused before anything runs. */
-export const DIT_VARIANT_KINDS: readonly VariantConfig['kind'][] = ['baseline', 'deepcache'];
+/** Variants (by name) that run on diffusion-transformer manifests (kind "text-to-video-dit"); the others are refused before anything runs. */
+export const DIT_VARIANT_KINDS: readonly VariantName[] = ['baseline', 'deepcache', 'fme', 'lightcache-chunk'];
 
 /** A suite ready to run: the recorded form plus what each child needs. */
 export interface PlannedSuite {
@@ -179,6 +182,7 @@ function userTarget(model: UserModelSource | UserDitSource): VariantTarget {
     name: model.name,
     cacheBranches: model.kind === 'text-to-video-dit' ? ditCacheBranches(model) : model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b),
     fixedDecodeFrames: model.vaeDecoder.framesPerCall,
+    ...(model.kind === 'text-to-video-dit' ? { tokens: model.denoiser.tokens.image } : {}),
   };
 }
 
@@ -226,7 +230,8 @@ export function parseSuite(data: unknown, source: string): SuiteFile {
 function toSpec(config: VariantConfig): VariantSpec {
   const spec: VariantSpec = { name: config.name, kind: config.kind };
   if (config.cache) Object.assign(spec, { cacheInterval: config.cache.interval, cacheBranch: config.cache.branch, schedule: config.cache.schedule, ...(config.cache.schedule === 'non-uniform' ? { center: config.cache.center, power: config.cache.power } : {}) });
-  if (config.chunks) spec.chunks = config.chunks;
+  // A transformer's chunking is over tokens only: its batch×frames and spatial counts would mean nothing.
+  if (config.chunks) Object.assign(spec, config.tokenChunks === undefined ? { chunks: config.chunks } : { tokenChunks: config.tokenChunks });
   if (config.sliceFrames !== null) spec.sliceFrames = config.sliceFrames;
   if (config.kind === 'lightcache') Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
   return spec;
@@ -287,6 +292,7 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     ...(merged.center !== undefined ? { center: merged.center } : {}),
     ...(merged.power !== undefined ? { power: merged.power } : {}),
     ...(merged.chunks !== undefined ? { chunks: chunksOf(merged.chunks)! } : {}),
+    ...(merged.tokenChunks !== undefined ? { tokenChunks: merged.tokenChunks } : {}),
     ...(merged.sliceFrames !== undefined ? { sliceFrames: merged.sliceFrames } : {}),
   };
   const dit = user?.kind === 'text-to-video-dit' ? user : null;

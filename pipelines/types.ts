@@ -28,6 +28,8 @@ export interface VariantConfig {
   cache: { interval: number; branch: number; schedule: 'uniform' | 'non-uniform'; center: number; power: number } | null;
   /** FME feature chunking of the UNet graphs; null when off. */
   chunks: ChunkCounts | null;
+  /** Diffusion transformers, when chunking: slices of the token axis (`chunks` then only says chunking is on); absent for UNets. */
+  tokenChunks?: number;
   /** Decode this many frames at a time; null decodes all frames at once. */
   sliceFrames: number | null;
   /** Model offload (sessions live only during their stage) and cache offload to host memory. */

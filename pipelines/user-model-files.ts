@@ -11,12 +11,14 @@ import { fuseAttention } from './onnx/attention-fusion.ts';
 import type { BlockSpanStream } from './onnx/block-cache-graphs.ts';
 import { blockCacheGraphs } from './onnx/block-cache-graphs.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
-import { chunkGraph } from './onnx/graph-chunker.ts';
+import { chunkGraph, chunkTokenGraph } from './onnx/graph-chunker.ts';
 import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/graph-splitter.ts';
 import type { OnnxModel } from './onnx/model-file.ts';
 import { encodeOnnxModel, externalDataFiles, modelStem, readOnnxModel } from './onnx/model-file.ts';
 import type { AttentionReport, UserPipelineRequest } from './types.ts';
 import { unetBatch } from './user-conditioning.ts';
+import { ditTokenChunking } from './dit-token-chunking.ts';
+import { VARIANT_DEFAULTS } from './variants.ts';
 
 /** The files one variant of a user model runs, and the work of one call of each. */
 export interface UserModelFiles {
@@ -120,15 +122,28 @@ export function ditCacheBranches(model: UserDitSource): number[] {
   return Array.from({ length: Math.floor((model.denoiser.architecture.blocks.count - 1) / 2) + 1 }, (_, i) => i);
 }
 
-/** The FME-chunked copy of a UNet file, beside it in the cache (external data copied there). */
-async function chunkedCopy(path: string, outDir: string, chunks: ChunkCounts, batchFrames: number): Promise<string> {
-  const target = join(outDir, `${modelStem(path)}.chunked-${chunks.batchFrames}x${chunks.spatial}.onnx`);
+/** The FME-chunked copy (`chunk`, named by `label`) of a denoiser file, beside it in the cache (external data copied there). */
+async function chunkedCopy(path: string, outDir: string, label: string, chunk: (model: OnnxModel) => OnnxModel): Promise<string> {
+  const target = join(outDir, `${modelStem(path)}.chunked-${label}.onnx`);
   if (existsSync(target)) return target;
   const model = await readOnnxModel(path);
+  let chunked: OnnxModel;
+  try {
+    chunked = chunk(model);
+  } catch (error) {
+    // The chunker cannot know which of a model's graphs it was given.
+    if (error instanceof HarnessError) throw new HarnessError(error.code, `${path}: ${error.message}`, { cause: error });
+    throw error;
+  }
   await mkdir(outDir, { recursive: true });
   await provideExternalData(model, path, outDir);
-  await writeAtomically(target, chunkGraph(model, chunks, batchFrames).model);
+  await writeAtomically(target, chunked);
   return target;
+}
+
+/** A UNet chunked over batch×frames and spatial rows. */
+function unetChunkedCopy(path: string, outDir: string, chunks: ChunkCounts, batchFrames: number): Promise<string> {
+  return chunkedCopy(path, outDir, `${chunks.batchFrames}x${chunks.spatial}`, (model) => chunkGraph(model, chunks, batchFrames).model);
 }
 
 /**
@@ -159,9 +174,6 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
   const fuse = attentionFormFor(request.session, request.executionProvider) === 'fused';
   const deployed = async (path: string) => (fuse ? fusedCopy(path, await derivedDir(modelDir, model.name, path, 'fused attention')) : path);
   if (model.kind === 'text-to-video-dit') {
-    if (variant.chunks) {
-      throw new HarnessError('unsupported-model', `variant ${variant.name}: ${model.manifestPath} is a diffusion transformer; FME chunking of its graphs is not in lightbench yet`);
-    }
     const transformer = await deployed(model.denoiser.path);
     let unetDir: string | null = null;
     let cached: { full: string; shallow: string | null } | null = null;
@@ -172,7 +184,7 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
       cached = { full, shallow: variant.cache.interval > 1 ? shallow : null };
     }
     const causal = model.vaeDecoder.causalFrames;
-    return readyFiles(request, {
+    const graphs: DeployedGraphs = {
       conditionEncoder: await deployed(model.textEncoder.path),
       vaeEncoder: null,
       unet: cached?.full ?? transformer,
@@ -180,7 +192,15 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
       unetDir,
       vaeDecoder: await deployed(model.vaeDecoder.path),
       causalDecoder: causal ? { firstFrame: await deployed(causal.firstFrame.path), nextFrame: await deployed(causal.nextFrame.path) } : null,
-    });
+    };
+    if (!variant.chunks) return readyFiles(request, graphs);
+    // The transformer graphs that run (plain, or full-with-residual and block-cached) are chunked over tokens.
+    const chunks = variant.tokenChunks ?? Math.min(VARIANT_DEFAULTS.tokenChunks, model.denoiser.tokens.image);
+    const chunkDir = unetDir ?? (await derivedDir(modelDir, model.name, transformer, 'plain'));
+    const chunkTokens = (path: string) => chunkedCopy(path, chunkDir, `tokens-${chunks}`, (m) => chunkTokenGraph(m, ditTokenChunking(model, chunks)).model);
+    const full = await chunkTokens(graphs.unet);
+    const shallow = graphs.unetShallow ? await chunkTokens(graphs.unetShallow) : null;
+    return readyFiles(request, { ...graphs, unetDir: chunkDir }, { full, shallow });
   }
   const unet = await deployed(model.unet.path);
   let unetFull = unet;
@@ -203,8 +223,8 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
   const vaeDecoder = await deployed(model.vaeDecoder.path);
   if (variant.chunks) {
     const batchFrames = unetBatch(model) * request.frames;
-    const chunkedFull = await chunkedCopy(unetFull, unetDir, variant.chunks, batchFrames);
-    const chunkedShallow = unetShallow ? await chunkedCopy(unetShallow, unetDir, variant.chunks, batchFrames) : null;
+    const chunkedFull = await unetChunkedCopy(unetFull, unetDir, variant.chunks, batchFrames);
+    const chunkedShallow = unetShallow ? await unetChunkedCopy(unetShallow, unetDir, variant.chunks, batchFrames) : null;
     return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, unetDir, vaeDecoder, causalDecoder: null }, { full: chunkedFull, shallow: chunkedShallow });
   }
   return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, unetDir: unetFull === unet ? null : unetDir, vaeDecoder, causalDecoder: null });

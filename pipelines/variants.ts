@@ -15,11 +15,15 @@ export interface VariantOverrides {
   center?: number;
   power?: number;
   chunks?: ChunkCounts;
+  tokenChunks?: number;
   sliceFrames?: number;
 }
 
-/** Defaults of the LightCache runs on AnimateDiff: interval 2, branch 0, 9 chunks over batch×frames, 2 over space, 1-frame decode. */
-export const VARIANT_DEFAULTS = { cacheInterval: 2, cacheBranch: 0, schedule: 'uniform', power: 1.4, chunks: { batchFrames: 9, spatial: 2 }, sliceFrames: 1 } as const;
+/**
+ * Defaults of the LightCache runs on AnimateDiff: interval 2, branch 0, 9 chunks over batch×frames, 2 over space,
+ * 1-frame decode; diffusion transformers: 4 slices of the token axis (fewer when a model has fewer tokens).
+ */
+export const VARIANT_DEFAULTS = { cacheInterval: 2, cacheBranch: 0, schedule: 'uniform', power: 1.4, chunks: { batchFrames: 9, spatial: 2 }, tokenChunks: 4, sliceFrames: 1 } as const;
 
 function positiveInteger(name: string, value: number, max?: number): number {
   if (!Number.isInteger(value) || value < 1 || (max !== undefined && value > max)) {
@@ -38,11 +42,31 @@ export interface VariantTarget {
   cacheBranches: readonly number[];
   /** Frames one decoder call must take when the model fixes it; null when any slice size works. */
   fixedDecodeFrames: number | null;
+  /** Diffusion transformers: image tokens per transformer call, which bound the token chunk count; absent for UNets. */
+  tokens?: number;
 }
 
 /** A built-in preset as a variant target: every branch of its UNet, decoders built for any slice size. */
 export function presetTarget(preset: ModelPreset): VariantTarget {
   return { name: preset.name, cacheBranches: Array.from({ length: unetBranchCount(preset) }, (_, i) => i), fixedDecodeFrames: null };
+}
+
+/** Variants that chunk features (FME's chunking, alone or within LightCache). */
+function chunk(name: VariantName): boolean {
+  return name === 'fme' || name === 'lightcache' || name === 'lightcache-chunk';
+}
+
+/** A transformer's token chunk count, checked against its tokens; a UNet takes none (its chunking is `chunks`). */
+function resolveTokenChunks(requested: number | undefined, target: VariantTarget): number | undefined {
+  if (target.tokens === undefined) {
+    if (requested === undefined) return undefined;
+    throw new HarnessError('bad-variant-parameter', `tokenChunks ${requested}: model ${target.name} is a UNet; token chunking applies to diffusion transformers (a UNet's chunk counts are set by chunks, e.g. "9x2")`);
+  }
+  const value = requested ?? Math.min(VARIANT_DEFAULTS.tokenChunks, target.tokens);
+  if (!Number.isInteger(value) || value < 2 || value > target.tokens) {
+    throw new HarnessError('bad-variant-parameter', `tokenChunks ${value}: model ${target.name} has ${target.tokens} image tokens per transformer call; accepted: an integer from 2 to ${target.tokens} (slices of the token axis)`);
+  }
+  return value;
 }
 
 /** Resolves a named variant with overrides into exactly what the pipeline will do. */
@@ -73,6 +97,7 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
     batchFrames: positiveInteger('chunks (batch×frames)', requestedChunks.batchFrames),
     spatial: positiveInteger('chunks (spatial)', requestedChunks.spatial),
   };
+  const tokenChunks = chunk(name) ? resolveTokenChunks(overrides.tokenChunks, target) : undefined;
   let sliceFrames = positiveInteger('sliceFrames', overrides.sliceFrames ?? VARIANT_DEFAULTS.sliceFrames, frames);
   // A decoder exported for a fixed number of frames (SVD's temporal decoder) decodes exactly that many per call.
   if (target.fixedDecodeFrames !== null) {
@@ -81,11 +106,13 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
     }
     sliceFrames = target.fixedDecodeFrames;
   }
-  const lightcache = (swap: boolean, chunk: boolean, slice: boolean): VariantConfig => ({
+  const tokens = tokenChunks === undefined ? {} : { tokenChunks };
+  const lightcache = (swap: boolean, chunked: boolean, slice: boolean): VariantConfig => ({
     name,
     kind: 'lightcache',
     cache,
-    chunks: chunk ? chunks : null,
+    chunks: chunked ? chunks : null,
+    ...(chunked ? tokens : {}),
     sliceFrames: slice ? sliceFrames : null,
     swap,
   });
@@ -95,7 +122,7 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
     case 'deepcache':
       return { name, kind: 'deepcache', cache, chunks: null, sliceFrames: null, swap: false };
     case 'fme':
-      return { name, kind: 'fme', cache: null, chunks, sliceFrames: null, swap: false };
+      return { name, kind: 'fme', cache: null, chunks, ...tokens, sliceFrames: null, swap: false };
     case 'lightcache':
       return lightcache(true, true, true);
     case 'lightcache-swap':

@@ -59,16 +59,20 @@ describe.skipIf(!python)(`derived graphs of the fixtures pass onnx.checker (${py
     expect(results.filter((r) => !r.ok)).toEqual([]);
   }, 300_000);
 
-  it('block-cache graphs of both diffusion-transformer fixtures at every branch', async () => {
+  it('block-cache graphs of both diffusion-transformer fixtures at every branch, as they are and chunked over tokens', async () => {
     const modelDir = await mkdtemp(join(tmpdir(), 'lightbench-checker-dit-'));
     for (const fixture of ['wan-tiny', 'easyanimate-tiny']) {
       const model = await loadDitManifest(join(USER_MODELS_DIR, fixture, 'manifest.json'));
       for (const branch of ditCacheBranches(model)) {
-        await prepareUserModels(userRequest(model, variant(branch, false), { modelDir, session: { ...TEST_SESSION, graphOptimizationLevel: 'basic' } }));
+        for (const chunked of [false, true]) {
+          const derived = chunked ? { ...variant(branch, true), tokenChunks: 4 } : variant(branch, false);
+          await prepareUserModels(userRequest(model, derived, { modelDir, session: { ...TEST_SESSION, graphOptimizationLevel: 'basic' } }));
+        }
       }
     }
     const files = onnxFiles(modelDir);
     for (const kind of ['.full-with-block-residual.onnx', '.block-cached.onnx']) expect(files.filter((f) => f.endsWith(kind)), kind).toHaveLength(4);
+    expect(files.filter((f) => f.endsWith('.chunked-tokens-4.onnx'))).toHaveLength(8);
     const output = execFileSync(python!, [CHECKER, ...files], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     const results = output.trim().split('\n').map((line) => JSON.parse(line) as { path: string; ok: boolean; error: string | null });
     expect(results).toHaveLength(files.length);

@@ -35,8 +35,8 @@ for (const fixture of USER_MODEL_FIXTURES) {
     const model = await loadModelManifest(join(USER_MODELS_DIR, fixture, 'manifest.json'));
     const [batch, framesAxis] = [model.unet.inputs.sample.shape![0] as number, model.latent.frames];
     const { model: chunked, regions } = chunkGraph(await readOnnxModel(model.unet.path), { batchFrames: 3, spatial: 2 }, batch * framesAxis);
-    const spatial = regions.filter((r) => r.leadingRows === batch * framesAxis);
-    const temporal = regions.filter((r) => r.leadingRows > batch * framesAxis);
+    const spatial = regions.filter((r) => r.rows === batch * framesAxis);
+    const temporal = regions.filter((r) => r.rows > batch * framesAxis);
     expect(spatial.length).toBeGreaterThan(0);
     expect(temporal.length).toBeGreaterThan(0);
     expect(spatial.every((r) => r.chunks === 3) && temporal.every((r) => r.chunks === 2)).toBe(true);
@@ -53,7 +53,7 @@ describe('the built-in tiny UNet', () => {
     const source = await writeBuiltFullUnet(dir, TINY, 0);
     const batchFrames = 2 * TINY.frames;
     const { model, regions } = chunkGraph(await readOnnxModel(source), { batchFrames: 2, spatial: 2 }, batchFrames);
-    expect(regions.some((r) => r.leadingRows === batchFrames)).toBe(true);
+    expect(regions.some((r) => r.rows === batchFrames)).toBe(true);
     const path = join(dir, 'tiny-chunked.onnx');
     await writeFile(path, encodeOnnxModel(model));
     await expectSameOutput(source, path, builtUnetFeeds(TINY), 'noise_pred');

@@ -37,13 +37,13 @@ describe('lightbench run --model on a diffusion-transformer manifest', () => {
   it('refuses the variants that do not run on DiT manifests yet, naming them and the ones that do', () => {
     const result = run('run', '--model', wan, '--variants', 'baseline,fme,lightcache', '--no-progress');
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/variants: fme, lightcache cannot run on model wan-tiny yet/);
-    expect(result.stderr).toMatch(/variants that run on DiT manifests: baseline, deepcache/);
+    expect(result.stderr).toMatch(/variants: lightcache cannot run on model wan-tiny yet/);
+    expect(result.stderr).toMatch(/variants that run on DiT manifests: baseline, deepcache, fme, lightcache-chunk/);
   });
 
   it('plans only the variants that run on DiT manifests when the suite names none', async () => {
     const file = { models: [wan] };
     const planned = planSuite(file, {}, await loadUserModels(file));
-    expect(planned.pairs.map((p) => p.variant.kind)).toEqual([...DIT_VARIANT_KINDS]);
+    expect(planned.pairs.map((p) => p.variant.name)).toEqual([...DIT_VARIANT_KINDS]);
   });
 });

@@ -1,5 +1,7 @@
 import onnxProto from 'onnx-proto';
 import { HarnessError } from '../harness-error.ts';
+import type { RowLookup, RowPlan } from './chunk-row-rules.ts';
+import { attribute, rowPlan } from './chunk-row-rules.ts';
 import type { OnnxModel } from './model-file.ts';
 import { statedSignatures } from './model-file.ts';
 
@@ -7,10 +9,10 @@ const { onnx } = onnxProto;
 type NodeProto = onnxProto.onnx.INodeProto;
 type TensorProto = onnxProto.onnx.ITensorProto;
 
-/** How FME chunking rewrote a graph: regions found and the chunk count each got. */
+/** How FME chunking rewrote a graph: regions found, the rows each slices and the chunk count each got. */
 export interface ChunkedGraph {
   model: OnnxModel;
-  regions: { leadingRows: number; chunks: number; nodes: number }[];
+  regions: { rows: number; chunks: number; nodes: number }[];
 }
 
 /** Chunk counts for regions over batch×frames rows (spatial layers) and over any other row axis (temporal layers). */
@@ -19,16 +21,27 @@ export interface GraphChunkCounts {
   spatial: number;
 }
 
-// Operators that act on each row of axis 0 independently, given the conditions checked in `fits`.
-const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sigmoid', 'Gelu', 'Erf', 'Tanh', 'Relu', 'Sqrt', 'Exp', 'Neg', 'Cast', 'Sin', 'Cos', 'Where', 'Max', 'Min', 'Abs', 'Reciprocal', 'Softplus', 'LeakyRelu', 'HardSigmoid', 'Identity']);
-const FIRST_INPUT_ONLY = new Set(['Conv', 'InstanceNormalization', 'LayerNormalization', 'GroupNormalization', 'Resize', 'Reshape', 'Softmax', 'Transpose', 'Unsqueeze', 'Squeeze', 'Split', 'Gemm']);
+/**
+ * Token chunking of a transformer: regions over exactly one of `tokenCounts` rows (the image tokens; with joint
+ * attention also image + text tokens) get `chunks` slices each. Other token counts (the text stream) are left
+ * whole: a region over them would hoist the image stream's nodes out of chunking.
+ */
+export interface TokenChunking {
+  tokenCounts: number[];
+  chunks: number;
+}
+
+/** Which rows regions slice: the leading axis (UNets: batch×frames, batch×positions) or the token axis of [B, S, D] states. */
+interface RowMode {
+  kind: 'leading' | 'tokens';
+  accepts(rows: number): boolean;
+  chunksFor(rows: number): number;
+  describe: string;
+}
+
 const HEAVY = new Set(['Conv', 'MatMul', 'Gemm', 'MultiHeadAttention']);
 
 const toNumber = (v: unknown): number => Number(typeof v === 'object' && v !== null ? String(v) : v);
-
-function attribute(node: NodeProto, name: string): onnxProto.onnx.IAttributeProto | undefined {
-  return node.attribute?.find((a) => a.name === name);
-}
 
 function constantValues(tensor: TensorProto): number[] | null {
   if (tensor.int64Data?.length) return tensor.int64Data.map(toNumber);
@@ -57,6 +70,32 @@ function int64Initializer(name: string, values: number[]): TensorProto {
  * read nothing of a region are moved ahead of it; a region with no convolution or matrix product stays as it is.
  */
 export function chunkGraph(model: OnnxModel, counts: GraphChunkCounts, batchFrames: number): ChunkedGraph {
+  return chunkRows(model, {
+    kind: 'leading',
+    accepts: (rows) => rows >= batchFrames,
+    chunksFor: (rows) => (rows === batchFrames ? counts.batchFrames : counts.spatial),
+    describe: `over ${batchFrames} (batch×frames) or more rows`,
+  });
+}
+
+/**
+ * The same rewrite over the token axis of a diffusion transformer: regions slice the tokens (axis 1 of [B, S, D]
+ * states, followed through reshapes and transposes into per-head layouts), so projections, norms over the last
+ * axis, feed-forward layers and residual adds run token rows at a time, and attention runs by query rows with its
+ * keys and values read whole. Per-token tables (rotary cos/sin) are split along their token axis; [B, 1, D]
+ * modulation rows are shared by every slice. Tokens run frame by frame, so whole slices are whole frames when the
+ * chunk count divides the frames.
+ */
+export function chunkTokenGraph(model: OnnxModel, chunking: TokenChunking): ChunkedGraph {
+  return chunkRows(model, {
+    kind: 'tokens',
+    accepts: (rows) => chunking.tokenCounts.includes(rows),
+    chunksFor: () => chunking.chunks,
+    describe: `over ${chunking.tokenCounts.join(' or ')} token rows`,
+  });
+}
+
+function chunkRows(model: OnnxModel, mode: RowMode): ChunkedGraph {
   const graph = model.graph!;
   const shapes = new Map<string, number[]>();
   for (const [name, signature] of statedSignatures(model)) {
@@ -74,65 +113,49 @@ export function chunkGraph(model: OnnxModel, counts: GraphChunkCounts, batchFram
       shapes.set(node.output![0]!, (t.dims ?? []).map(toNumber));
     }
   }
-  const leading = (name: string) => shapes.get(name)?.[0];
-  const rank = (name: string) => shapes.get(name)?.length;
-  const intsOf = (name: string | undefined) => (name && constants.has(name) ? constantValues(constants.get(name)!) : null);
+  const lookup: RowLookup = {
+    shape: (name) => shapes.get(name),
+    ints: (name) => (name && constants.has(name) ? constantValues(constants.get(name)!) : null),
+  };
+  const dims = (name: string) => shapes.get(name);
 
-  // Is input `index` of `node` read row by row (split with the rows), or whole (shared by every slice)?
-  const readsRows = (node: NodeProto, index: number): boolean => {
-    const name = node.input?.[index];
-    if (!name) return false;
+  // Where a node read only from outside a region keeps its rows: the batch axis, or for tokens the query rows of
+  // attention and matrix products and the token axis of [B, S, D] states.
+  const startAxis = (node: NodeProto): { anchor: number; axis: number } | null => {
+    if (mode.kind === 'leading') return { anchor: 0, axis: 0 };
     const op = node.opType ?? '';
-    if (ELEMENTWISE.has(op) || op === 'MatMul' || op === 'Concat') return rank(name) === rank(node.output![0]!) && leading(name) !== 1;
-    // Fused attention: each row's queries attend to that row's keys and values; a per-row additive bias goes with them.
-    if (op === 'MultiHeadAttention') return index <= 2 || (index === 5 && leading(name) !== 1);
-    return index === 0;
+    const first = node.input?.[0] ? dims(node.input[0]) : undefined;
+    if (op === 'MatMul') return first && first.length >= 2 ? { anchor: 0, axis: first.length - 2 } : null;
+    // A [B, 1, D] input (modulation) is broadcast over the tokens, so the anchor is a [B, S, D] input with S > 1.
+    const anchor = (node.input ?? []).findIndex((name) => name && dims(name)?.length === 3 && dims(name)![1]! > 1);
+    return anchor < 0 ? null : { anchor, axis: 1 };
+  };
+  const rowsOf = (node: NodeProto): number | undefined => {
+    if (mode.kind === 'leading') return node.output?.[0] ? dims(node.output[0])?.[0] : undefined;
+    const start = startAxis(node);
+    return start ? dims(node.input![start.anchor]!)?.[start.axis] : undefined;
   };
 
-  // Can `node` join a region of `rows` rows whose tensors so far are `inside`?
-  const fits = (node: NodeProto, rows: number, inside: Set<string>): boolean => {
-    const op = node.opType ?? '';
-    const outputs = node.output ?? [];
-    if (!outputs.length || outputs.some((o) => !shapes.get(o)?.length || leading(o)! % rows !== 0)) return false;
+  // The plan of `node` in a region of `rows` rows whose tensors so far are `inside` (name → row axis), or null.
+  const planFor = (node: NodeProto, rows: number, inside: Map<string, number>): RowPlan | null => {
     const raw = node.input ?? [];
-    const rowNames = raw.filter((name, k) => readsRows(node, k));
-    const shared = raw.filter((name, k) => name && !readsRows(node, k));
+    const outputs = node.output ?? [];
+    if (!outputs.length) return null;
+    const insideAt = raw.findIndex((name) => name && inside.has(name));
+    const start = insideAt >= 0 ? { anchor: insideAt, axis: inside.get(raw[insideAt]!)! } : startAxis(node);
+    if (!start) return null;
+    const plan = rowPlan(node, start.anchor, start.axis, lookup);
+    if (!plan) return null;
+    if (mode.kind === 'leading' && [...plan.inputs, ...plan.outputs].some((a) => a !== null && a !== 0)) return null;
+    if (outputs.some((o, k) => !((dims(o)?.[plan.outputs[k]!] ?? 0) > 0 && dims(o)![plan.outputs[k]!]! % rows === 0))) return null;
+    const rowInputs = raw.flatMap((name, k) => (name && plan.inputs[k] !== null && plan.inputs[k] !== undefined ? [[name, plan.inputs[k]!] as const] : []));
+    if (!rowInputs.length) return null;
+    const sizes = rowInputs.map(([name, axis]) => dims(name)?.[axis]);
     // Rows read from outside must be one per row; inside, a row may have split into whole sub-rows (heads).
-    const rowsOk = rowNames.length > 0 && rowNames.every((n) => (inside.has(n) ? leading(n)! % rows === 0 : leading(n) === rows)) && rowNames.every((n) => leading(n) === leading(rowNames[0]!));
-    if (!rowsOk || shared.some((n) => inside.has(n) || !shapes.has(n))) return false;
-    const axisOk = (name: string, fallback: number) => {
-      const a = toNumber(attribute(node, name)?.i ?? fallback);
-      return (a < 0 ? a + rank(raw[0]!)! : a) !== 0;
-    };
-    switch (op) {
-      case 'Concat':
-      case 'Split':
-        return axisOk('axis', 0);
-      case 'Softmax':
-      case 'LayerNormalization':
-        return axisOk('axis', -1);
-      case 'Transpose':
-        return toNumber(attribute(node, 'perm')?.ints?.[0] ?? rank(raw[0]!)! - 1) === 0;
-      case 'Unsqueeze':
-      case 'Squeeze': {
-        const axes = intsOf(raw[1]) ?? attribute(node, 'axes')?.ints?.map(toNumber);
-        const r = op === 'Unsqueeze' ? rank(outputs[0]!)! : rank(raw[0]!)!;
-        return !!axes && axes.every((a) => (a < 0 ? a + r : a) !== 0);
-      }
-      case 'Reshape':
-        return intsOf(raw[1]) !== null;
-      case 'Resize': {
-        const scales = intsOf(raw[2]);
-        return leading(outputs[0]!) === leading(raw[0]!) && (scales?.length ? scales[0] === 1 : intsOf(raw[3]) !== null);
-      }
-      case 'Gemm':
-        return toNumber(attribute(node, 'transA')?.i ?? 0) === 0 && (!raw[2] || (rank(raw[2]) ?? 1) <= 1 || leading(raw[2]) === 1);
-      case 'MultiHeadAttention':
-        // Only the plain [B, T, D] form: packed or per-head key/value layouts would need another split axis.
-        return [0, 1, 2].every((k) => rank(raw[k] ?? '') === 3) && raw.slice(3, 5).every((name) => !name) && raw.length <= 6;
-      default:
-        return ELEMENTWISE.has(op) || op === 'MatMul' || FIRST_INPUT_ONLY.has(op);
-    }
+    const rowsOk = rowInputs.every(([name, axis], k) => (inside.has(name) ? inside.get(name) === axis && sizes[k]! % rows === 0 : sizes[k] === rows)) && sizes.every((s) => s === sizes[0]);
+    const shared = raw.filter((name, k) => name && (plan.inputs[k] === null || plan.inputs[k] === undefined));
+    if (!rowsOk || shared.some((n) => inside.has(n) || !shapes.has(n))) return null;
+    return plan;
   };
 
   const nodes = graph.node ?? [];
@@ -143,29 +166,30 @@ export function chunkGraph(model: OnnxModel, counts: GraphChunkCounts, batchFram
   let i = 0;
   while (i < nodes.length) {
     const first = nodes[i]!;
-    const rows = first.output?.[0] ? leading(first.output[0]) : undefined;
-    if (!rows || rows < batchFrames || !fits(first, rows, new Set())) {
+    const rows = rowsOf(first);
+    if (!rows || !mode.accepts(rows) || !planFor(first, rows, new Map())) {
       out.push(first);
       i++;
       continue;
     }
-    const region: NodeProto[] = [];
+    const region: { node: NodeProto; plan: RowPlan }[] = [];
     const hoisted: NodeProto[] = [];
-    const inside = new Set<string>();
+    const inside = new Map<string, number>();
     let j = i;
     for (; j < nodes.length; j++) {
       const node = nodes[j]!;
-      if (fits(node, rows, inside)) {
-        region.push(node);
-        for (const o of node.output ?? []) inside.add(o);
+      const plan = planFor(node, rows, inside);
+      if (plan) {
+        region.push({ node, plan });
+        (node.output ?? []).forEach((o, k) => inside.set(o, plan.outputs[k]!));
       } else if ((node.input ?? []).some((name) => inside.has(name))) {
         break;
       } else {
         hoisted.push(node);
       }
     }
-    const chunks = Math.min(rows === batchFrames ? counts.batchFrames : counts.spatial, rows);
-    if (chunks < 2 || !region.some((n) => HEAVY.has(n.opType ?? ''))) {
+    const chunks = Math.min(mode.chunksFor(rows), rows);
+    if (chunks < 2 || !region.some((r) => HEAVY.has(r.node.opType ?? ''))) {
       out.push(first);
       i++;
       continue;
@@ -177,29 +201,38 @@ export function chunkGraph(model: OnnxModel, counts: GraphChunkCounts, batchFram
     const tag = `fme${regions.length}`;
     const splitSizes = `${tag}::rows`;
     added.push(int64Initializer(splitSizes, sizes));
-    const splits = new Map<string, string[]>();
-    for (const node of region) {
+    // An input read from outside is split once per axis it is read along (a square table could be read either way).
+    const splitName = (name: string, axis: number, c: number) => (axis === 0 ? `${name}::${tag}:${c}` : `${name}::${tag}@${axis}:${c}`);
+    const splits = new Set<string>();
+    const rowAxis = (plan: RowPlan, k: number) => plan.inputs[k] ?? null;
+    for (const { node, plan } of region) {
       (node.input ?? []).forEach((name, k) => {
-        if (!name || inside.has(name) || splits.has(name) || !readsRows(node, k)) return;
-        const parts = sizes.map((_, c) => `${name}::${tag}:${c}`);
-        splits.set(name, parts);
-        out.push(new onnx.NodeProto({ name: `${tag}/split/${name}`, opType: 'Split', input: [name, splitSizes], output: parts, attribute: [{ name: 'axis', type: 2, i: 0 }] }));
+        const axis = rowAxis(plan, k);
+        if (!name || inside.has(name) || axis === null || splits.has(`${name}@${axis}`)) return;
+        splits.add(`${name}@${axis}`);
+        const parts = sizes.map((_, c) => splitName(name, axis, c));
+        out.push(new onnx.NodeProto({ name: axis === 0 ? `${tag}/split/${name}` : `${tag}/split@${axis}/${name}`, opType: 'Split', input: [name, splitSizes], output: parts, attribute: [{ name: 'axis', type: 2, i: axis }] }));
       });
     }
     for (let c = 0; c < chunks; c++) {
       const local = (name: string) => `${name}::${tag}:${c}`;
-      for (const node of region) {
+      for (const { node, plan } of region) {
         const copy = onnx.NodeProto.decode(onnx.NodeProto.encode(node).finish());
         copy.name = local(node.name || node.output![0]!);
-        copy.input = (node.input ?? []).map((name, k) => (!name ? name : inside.has(name) ? local(name) : readsRows(node, k) ? splits.get(name)![c]! : name));
+        copy.input = (node.input ?? []).map((name, k) => {
+          const axis = rowAxis(plan, k);
+          return !name ? name : inside.has(name) ? local(name) : axis !== null ? splitName(name, axis, c) : name;
+        });
         copy.output = (node.output ?? []).map(local);
         // A row count written into a Reshape target or a Resize size shrinks with the slice.
-        const sizeInput = node.opType === 'Reshape' ? 1 : node.opType === 'Resize' && !intsOf(node.input?.[2])?.length ? 3 : -1;
+        const sizeInput = node.opType === 'Reshape' ? 1 : node.opType === 'Resize' && !lookup.ints(node.input?.[2])?.length ? 3 : -1;
         if (sizeInput >= 0) {
-          const values = [...intsOf(node.input![sizeInput])!];
-          if (values[0]! > 0) values[0] = (values[0]! / rows) * sizes[c]!;
+          const axis = plan.outputs[0]!;
+          const values = [...lookup.ints(node.input![sizeInput])!];
+          // A -1 is inferred from the slice's size, and a 0 copies the slice's size.
+          if (values[axis]! > 0) values[axis] = (values[axis]! / rows) * sizes[c]!;
           // Several nodes of a region may read one shape constant: its slice-sized copy is added once per slice.
-          const sliced = local(node.input![sizeInput]!);
+          const sliced = axis === 0 ? local(node.input![sizeInput]!) : `${node.input![sizeInput]!}::${tag}@${axis}:${c}`;
           if (!addedNames.has(sliced)) {
             addedNames.add(sliced);
             added.push(int64Initializer(sliced, values));
@@ -209,15 +242,20 @@ export function chunkGraph(model: OnnxModel, counts: GraphChunkCounts, batchFram
         out.push(copy);
       }
     }
-    for (const name of inside) {
+    for (const [name, axis] of inside) {
       if (!later.has(name)) continue;
-      out.push(new onnx.NodeProto({ name: `${tag}/concat/${name}`, opType: 'Concat', input: sizes.map((_, c) => `${name}::${tag}:${c}`), output: [name], attribute: [{ name: 'axis', type: 2, i: 0 }] }));
+      out.push(new onnx.NodeProto({ name: `${tag}/concat/${name}`, opType: 'Concat', input: sizes.map((_, c) => `${name}::${tag}:${c}`), output: [name], attribute: [{ name: 'axis', type: 2, i: axis }] }));
     }
-    regions.push({ leadingRows: rows, chunks, nodes: region.length });
+    regions.push({ rows, chunks, nodes: region.length });
     i = j;
   }
   if (!regions.length) {
-    throw new HarnessError('nothing-to-chunk', `no region of row-independent convolutions or matrix products over ${batchFrames} (batch×frames) or more rows was found in the graph`);
+    const produced = nodes.flatMap((n) => n.output ?? []).filter(Boolean);
+    const shaped = produced.filter((name) => shapes.has(name)).length;
+    throw new HarnessError(
+      'nothing-to-chunk',
+      `no region of row-independent convolutions or matrix products ${mode.describe} was found in the graph; regions are found from the static shapes the graph states for its tensors (value_info), and ${shaped} of its ${produced.length} node outputs have one`,
+    );
   }
 
   const result = onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish());
