@@ -4,6 +4,7 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { attentionFormFor, attentionReport } from './attention-form.ts';
 import { HarnessError } from './harness-error.ts';
+import { withAttentionForm } from './models/dit-preset-manifest.ts';
 import { ensureOptimizedModel } from './models/model-store.ts';
 import type { ChunkCounts, UserDitSource } from './models/types.ts';
 import { INLINE_LIMIT_BYTES, externalDataBytes, externalTensors, inlineExternalData } from './onnx/external-data.ts';
@@ -159,26 +160,32 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
   const fuse = attentionFormFor(request.session, request.executionProvider) === 'fused';
   const deployed = async (path: string) => (fuse ? fusedCopy(path, await derivedDir(modelDir, model.name, path, 'fused attention')) : path);
   if (model.kind === 'text-to-video-dit') {
+    // A built-in preset is rebuilt for the attention form this run needs (the provider may be settled only now).
+    const dit = await withAttentionForm(modelDir, model, attentionFormFor(request.session, request.executionProvider));
     if (variant.chunks) {
-      throw new HarnessError('unsupported-model', `variant ${variant.name}: ${model.manifestPath} is a diffusion transformer; FME chunking of its graphs is not in lightbench yet`);
+      throw new HarnessError('unsupported-model', `variant ${variant.name}: ${dit.manifestPath} is a diffusion transformer; FME chunking of its graphs is not in lightbench yet`);
     }
-    const transformer = await deployed(model.denoiser.path);
+    const transformer = await deployed(dit.denoiser.path);
     let unetDir: string | null = null;
     let cached: { full: string; shallow: string | null } | null = null;
     if (variant.cache) {
       const branch = variant.cache.branch;
-      unetDir = await derivedDir(modelDir, model.name, transformer, `block cache ${branch}`);
-      const { full, shallow } = await blockCacheFiles(model, transformer, branch, unetDir);
+      unetDir = await derivedDir(modelDir, dit.name, transformer, `block cache ${branch}`);
+      const { full, shallow } = await blockCacheFiles(dit, transformer, branch, unetDir);
       cached = { full, shallow: variant.cache.interval > 1 ? shallow : null };
     }
-    const causal = model.vaeDecoder.causalFrames;
-    return readyFiles(request, {
-      conditionEncoder: await deployed(model.textEncoder.path),
+    // Only a sliced decode runs the per-frame graphs; everything else decodes all latent frames in one call.
+    const causal = variant.sliceFrames !== null ? dit.vaeDecoder.causalFrames : null;
+    if (variant.sliceFrames !== null && !causal) {
+      throw new HarnessError('unsupported-model', `variant ${variant.name} slices the decode, but ${dit.manifestPath} gives no per-frame causal decoder graphs (vaeDecoder.causalFrames)`);
+    }
+    return readyFiles({ ...request, userModel: dit }, {
+      conditionEncoder: await deployed(dit.textEncoder.path),
       vaeEncoder: null,
       unet: cached?.full ?? transformer,
       unetShallow: cached?.shallow ?? null,
       unetDir,
-      vaeDecoder: await deployed(model.vaeDecoder.path),
+      vaeDecoder: await deployed(dit.vaeDecoder.path),
       causalDecoder: causal ? { firstFrame: await deployed(causal.firstFrame.path), nextFrame: await deployed(causal.nextFrame.path) } : null,
     });
   }

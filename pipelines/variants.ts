@@ -38,6 +38,8 @@ export interface VariantTarget {
   cacheBranches: readonly number[];
   /** Frames one decoder call must take when the model fixes it; null when any slice size works. */
   fixedDecodeFrames: number | null;
+  /** What fixes them, as refusals name it; vaeDecoder.framesPerCall when absent. */
+  fixedDecodeSource?: string;
 }
 
 /** A built-in preset as a variant target: every branch of its UNet, decoders built for any slice size. */
@@ -77,7 +79,7 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
   // A decoder exported for a fixed number of frames (SVD's temporal decoder) decodes exactly that many per call.
   if (target.fixedDecodeFrames !== null) {
     if (overrides.sliceFrames !== undefined && overrides.sliceFrames !== target.fixedDecodeFrames) {
-      throw new HarnessError('bad-variant-parameter', `sliceFrames ${overrides.sliceFrames}: the VAE decoder of model ${target.name} decodes exactly ${target.fixedDecodeFrames} frames per call (vaeDecoder.framesPerCall); accepted: ${target.fixedDecodeFrames}`);
+      throw new HarnessError('bad-variant-parameter', `sliceFrames ${overrides.sliceFrames}: the VAE decoder of model ${target.name} decodes exactly ${target.fixedDecodeFrames} frames per call (${target.fixedDecodeSource ?? 'vaeDecoder.framesPerCall'}); accepted: ${target.fixedDecodeFrames}`);
     }
     sliceFrames = target.fixedDecodeFrames;
   }
