@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultsFile } from '../harness/results-file.ts';
-import { DIT_VARIANT_KINDS, loadUserModels, planSuite } from '../harness/suite-config.ts';
+import { DIT_DEFAULT_VARIANTS, loadUserModels, planSuite } from '../harness/suite-config.ts';
 import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
 
 const bin = new URL('../bin/lightbench.js', import.meta.url).pathname;
@@ -38,12 +38,12 @@ describe('lightbench run --model on a diffusion-transformer manifest', () => {
     const result = run('run', '--model', wan, '--variants', 'baseline,fme,lightcache', '--no-progress');
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/variants: fme, lightcache cannot run on model wan-tiny yet/);
-    expect(result.stderr).toMatch(/variants that run on DiT manifests: baseline, deepcache/);
+    expect(result.stderr).toMatch(/variants that run on DiT models: baseline, deepcache, lightcache-swap, lightcache-slice/);
   });
 
-  it('plans only the variants that run on DiT manifests when the suite names none', async () => {
+  it('plans the baseline and the block cache when the suite names no variants', async () => {
     const file = { models: [wan] };
     const planned = planSuite(file, {}, await loadUserModels(file));
-    expect(planned.pairs.map((p) => p.variant.kind)).toEqual([...DIT_VARIANT_KINDS]);
+    expect(planned.pairs.map((p) => p.variant.name)).toEqual([...DIT_DEFAULT_VARIANTS]);
   });
 });
