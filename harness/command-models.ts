@@ -77,7 +77,7 @@ function list(presetName: string | undefined): string {
     sections.push(table.toString(), ...unetPresets.map((p) => `${p.name}: ${p.description}`));
   }
   if (ditPresets.length > 0) {
-    // Diffusion transformers: built and counted here; the run pipeline does not take them yet.
+    // Diffusion transformers: counted here; `run --preset` builds them with their text encoder and causal VAE.
     const table = new Table({ head: ['DiT preset', 'latent frames', 'latent', 'tokens', 'blocks', 'width (heads × dim)', 'text tokens × width', 'transformer params'], style: { head: [], border: [] } });
     for (const preset of ditPresets) {
       const t = preset.transformer;
