@@ -9,7 +9,8 @@ import { cacheFeatureShape, unetBranchCount } from '../pipelines/models/unet.ts'
 import { buildUnetGraph } from '../pipelines/models/unet.ts';
 import { buildTextEncoderGraph } from '../pipelines/models/text-encoder.ts';
 import { buildVaeDecoderGraph } from '../pipelines/models/vae-decoder.ts';
-import { ensureDitModel, ensureModel } from '../pipelines/models/model-store.ts';
+import { ensureDitPresetGraphs } from '../pipelines/models/dit-preset-manifest.ts';
+import { ensureModel } from '../pipelines/models/model-store.ts';
 import { TEXT_BATCH } from '../pipelines/models/text-encoder.ts';
 import type { UserModelSource, UserModelTensor } from '../pipelines/models/types.ts';
 import { checkExternalData } from '../pipelines/onnx/external-data.ts';
@@ -28,10 +29,12 @@ import { formatOptionsHelp, integerOption, parseCommandArguments } from './cli-a
 import { ditChunkPlanText } from './dit-chunk-plan.ts';
 import { describeScheduler, formatDitManifest } from './format-dit-manifest.ts';
 import { HarnessError } from './harness-error.ts';
+import { NUMERIC_LIMITS } from './suite-config.ts';
 
 /** Options of `lightbench models`. */
 export const MODELS_OPTIONS: OptionSpecs = {
   preset: { type: 'string', help: 'list/build: preset to describe or build (default: all for list, small for build)' },
+  frames: { type: 'string', help: 'build: latent frames of a DiT preset, as `run --frames` gives them (default: the preset\'s)' },
   cut: { type: 'string', help: 'split: name of the tensor to cut at (the up-path feature entering an up layer)' },
   branch: { type: 'string', help: 'split: cut at the feature paired with this skip branch (found in the graph, or in the manifest)' },
   out: { type: 'string', help: 'split: folder for <stem>.full-with-cache.onnx and <stem>.shallow.onnx' },
@@ -44,7 +47,7 @@ const SUBCOMMANDS = ['list', 'build', 'inspect', 'split'] as const;
 
 const USAGE = `usage: lightbench models <${SUBCOMMANDS.join('|')}> [options]
   list                  presets with their sizes (U-Net and diffusion-transformer presets)
-  build                 build a preset's plain graphs into the model cache now (a DiT preset: its whole transformer)
+  build                 build a preset's plain graphs into the model cache now (a DiT preset: all its graphs and its manifest)
   inspect FILE          an ONNX file: inputs, outputs, parameters, opset, IR and DeepCache cut points per skip branch;
                         a model manifest (.json/.yaml): validate it against its ONNX files
   split FILE --out DIR  (--cut TENSOR | --branch N): the full graph with cache_feature as an extra output, and the
@@ -75,7 +78,7 @@ function list(presetName: string | undefined): string {
     sections.push(table.toString(), ...unetPresets.map((p) => `${p.name}: ${p.description}`));
   }
   if (ditPresets.length > 0) {
-    // Diffusion transformers: built and counted here; the run pipeline does not take them yet.
+    // Diffusion transformers: counted here; `run --preset` builds them with their text encoder and causal VAE.
     const table = new Table({ head: ['DiT preset', 'latent frames', 'latent', 'tokens', 'blocks', 'width (heads × dim)', 'text tokens × width', 'transformer params'], style: { head: [], border: [] } });
     for (const preset of ditPresets) {
       const t = preset.transformer;
@@ -259,7 +262,9 @@ export async function main(argv: string[]): Promise<number> {
     const modelDir = resolve(process.env.LIGHTBENCH_CACHE_DIR ?? '.lightbench-cache/models');
     if (presetName in DIT_PRESETS) {
       const dit = getDitPreset(presetName);
-      process.stdout.write(`${await ensureDitModel(modelDir, dit, { mode: 'full', firstBlocks: 0, lastBlocks: 0, videos: TEXT_BATCH })}\n`);
+      const frames = integerOption('models build', 'frames', options.frames as string | undefined, NUMERIC_LIMITS.frames.min, NUMERIC_LIMITS.frames.max) ?? dit.frames;
+      const graphs = await ensureDitPresetGraphs(modelDir, { ...dit, frames }, 'fused');
+      process.stdout.write(`${Object.values(graphs).join('\n')}\n`);
       return 0;
     }
     const preset = getPreset(presetName);

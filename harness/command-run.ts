@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { DIT_PRESET_NAMES } from '../pipelines/models/dit-presets.ts';
 import { PRESET_NAMES } from '../pipelines/models/presets.ts';
 import { VARIANT_NAMES } from '../pipelines/variants.ts';
 import type { OptionSpecs, ParsedOptions } from './cli-arguments.ts';
@@ -7,7 +7,7 @@ import { HarnessError } from './harness-error.ts';
 import { assertWritableFolder } from './output-folder-check.ts';
 import { createProgressDisplay } from './progress-display.ts';
 import { runSuite } from './run-suite.ts';
-import { BUILTIN_SUITES, loadSuite, loadUserModels, NUMERIC_LIMITS, planSuite } from './suite-config.ts';
+import { BUILTIN_SUITES, defaultModelDir, loadSuite, loadUserModels, NUMERIC_LIMITS, planSuite } from './suite-config.ts';
 import type { SuiteFile } from './suite-config.ts';
 import { formatSummary } from './summary-table.ts';
 
@@ -16,7 +16,7 @@ const ON_OFF = ['on', 'off'] as const;
 /** Options of `lightbench run`; exported so examples and tests can check the flags they use. */
 export const RUN_OPTIONS: OptionSpecs = {
   suite: { type: 'string', help: `built-in suite (${Object.keys(BUILTIN_SUITES).join(', ')}) or a YAML/JSON suite file`, default: 'default' },
-  preset: { type: 'string', help: `built-in model preset (${PRESET_NAMES.join(', ')}); replaces the suite's models` },
+  preset: { type: 'string', help: `built-in model preset (${[...PRESET_NAMES, ...DIT_PRESET_NAMES].join(', ')}); replaces the suite's models` },
   model: { type: 'string', help: 'a preset name, or a model manifest (YAML/JSON) of your own ONNX files; replaces the suite\'s models' },
   variants: { type: 'string', help: `comma-separated variants (${VARIANT_NAMES.join(', ')})` },
   steps: { type: 'string', help: 'scheduler steps (default: the preset\'s)' },
@@ -130,7 +130,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const overrides = overridesFromOptions(options);
   const suiteFile = await loadSuite(options.suite as string);
-  const planned = planSuite(suiteFile, overrides, await loadUserModels(suiteFile, overrides));
+  const modelDir = defaultModelDir();
+  const planned = planSuite(suiteFile, overrides, await loadUserModels(suiteFile, overrides, modelDir));
   if (options.shard) {
     const { parseShardSpec, selectShard } = await import('./shard-plan.ts');
     const shard = parseShardSpec(options.shard as string);
@@ -140,7 +141,6 @@ export async function main(argv: string[]): Promise<number> {
   // Before anything is built or measured: a folder that cannot take the results would lose them all at the end.
   const outDir = await assertWritableFolder('--out', options.out as string);
   if (options['save-frames']) await assertWritableFolder('--save-frames', options['save-frames'] as string);
-  const modelDir = resolve(process.env.LIGHTBENCH_CACHE_DIR ?? '.lightbench-cache/models');
   const progress = options['no-progress'] ? undefined : createProgressDisplay();
   const { run, path } = await runSuite({ planned, outDir, modelDir, saveFramesDir: (options['save-frames'] as string | undefined) ?? null, ...(progress ? { progress } : {}) });
   process.stdout.write(`\n${formatSummary(run)}\n\nresults: ${path}\n`);

@@ -134,7 +134,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
       const profileDir = suite.profile ? join(workDir, `profile-${pair.model}-${pair.spec.name}`) : null;
       if (profileDir) await mkdir(profileDir, { recursive: true });
       const request: AnyPipelineRequest = {
-        ...(pair.source.kind === 'user' ? { userModel: pair.source.model, ...(suite.image ? { imagePath: suite.image } : {}) } : { preset: pair.source.preset }),
+        ...(pair.source.kind === 'preset' ? { preset: pair.source.preset } : { userModel: pair.source.model, ...(suite.image ? { imagePath: suite.image } : {}) }),
         frames: suite.frames,
         steps: suite.steps,
         seed: suite.seed,
@@ -178,7 +178,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<{ run: RunResu
         } else if (baseline) {
           result.fidelity = toFidelity(measureFidelity(frames.data, baseline.data, frames.shape));
           // Every built-in model has random weights; a user's model may have real ones, so it carries no such note.
-          if (pair.source.kind === 'preset') result.fidelityNote = 'built-in random-weight model: this measures numerical deviation from the baseline, not visual quality';
+          if (pair.source.kind !== 'user') result.fidelityNote = 'built-in random-weight model: this measures numerical deviation from the baseline, not visual quality';
         } else {
           result.fidelityNote = 'no baseline in this suite for this model: fidelity not measured';
         }

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { readConditioningImage } from '../pipelines/conditioning-image.ts';
+import { attentionFormFor } from '../pipelines/attention-form.ts';
 import { loadDitManifest, manifestKind } from '../pipelines/models/dit-manifest.ts';
+import { loadDitPreset } from '../pipelines/models/dit-preset-manifest.ts';
+import { DIT_PRESETS, DIT_PRESET_NAMES, getDitPreset } from '../pipelines/models/dit-presets.ts';
 import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
 import { PRESETS, getPreset } from '../pipelines/models/presets.ts';
 import type { ModelPreset, UserDitSource, UserModelSource } from '../pipelines/models/types.ts';
@@ -134,11 +137,21 @@ const DEFAULTS = {
   profile: false,
 } as const;
 
-/** Where a suite's model comes from: a built-in preset, or a user's manifest loaded and checked. */
-export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource | UserDitSource };
+/**
+ * Where a suite's model comes from: a built-in U-Net preset, a user's manifest loaded and checked, or a built-in
+ * diffusion-transformer preset materialised as a manifest in the model cache (it runs as a manifest does).
+ */
+export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource | UserDitSource } | { kind: 'dit-preset'; model: UserDitSource };
 
-/** Variants (by name) that run on diffusion-transformer manifests (kind "text-to-video-dit"); the others are refused before anything runs. */
-export const DIT_VARIANT_KINDS: readonly VariantName[] = ['baseline', 'deepcache', 'fme', 'lightcache-chunk'];
+/** Variants that run on diffusion transformers (manifests and DiT presets); the others are refused before anything runs. */
+export const DIT_VARIANT_KINDS: readonly VariantName[] = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice'];
+/** What a diffusion transformer runs when the suite names no variants: the default suite's three. */
+export const DIT_DEFAULT_VARIANTS: readonly VariantName[] = ['baseline', 'deepcache', 'lightcache'];
+
+/** Where built models are cached: LIGHTBENCH_CACHE_DIR, else .lightbench-cache/models under the working directory. */
+export function defaultModelDir(): string {
+  return resolve(process.env.LIGHTBENCH_CACHE_DIR ?? '.lightbench-cache/models');
+}
 
 /** A suite ready to run: the recorded form plus what each child needs. */
 export interface PlannedSuite {
@@ -151,13 +164,26 @@ export interface PlannedSuite {
 
 /** True when a suite's model entry names a manifest file rather than a preset. */
 export function isManifestReference(model: string): boolean {
-  return !Object.hasOwn(PRESETS, model) && (/\.(json|ya?ml)$/i.test(model) || existsSync(model));
+  return !Object.hasOwn(PRESETS, model) && !Object.hasOwn(DIT_PRESETS, model) && (/\.(json|ya?ml)$/i.test(model) || existsSync(model));
 }
 
-/** Loads every manifest a suite's models (and overrides) name, keyed by the entry as written. */
-export async function loadUserModels(file: SuiteFile, overrides: SuiteFile = {}): Promise<Map<string, UserModelSource | UserDitSource>> {
+/**
+ * Loads every manifest a suite's models (and overrides) name, keyed by the entry as written. A DiT preset is built
+ * into `modelDir` (at the suite's frames, with the attention form its session and device ask for) and loaded as the
+ * manifest written there.
+ */
+export async function loadUserModels(file: SuiteFile, overrides: SuiteFile = {}, modelDir = defaultModelDir()): Promise<Map<string, UserModelSource | UserDitSource>> {
   const loaded = new Map<string, UserModelSource | UserDitSource>();
   for (const model of overrides.models ?? file.models ?? []) {
+    if (Object.hasOwn(DIT_PRESETS, model)) {
+      const preset = getDitPreset(model);
+      const session = { ...MEASURED_SESSION, ...file.session, ...overrides.session };
+      const device = overrides.device ?? file.device ?? 'cpu';
+      // `auto` resolves later; the pipeline rebuilds for the other form if the device it settles on needs it.
+      const attention = attentionFormFor(session, device === 'webgpu' ? 'webgpu' : 'cpu');
+      loaded.set(model, await loadDitPreset(modelDir, { ...preset, frames: overrides.frames ?? file.frames ?? preset.frames }, attention));
+      continue;
+    }
     if (!isManifestReference(model)) continue;
     // The kind is read first only to pick the loader; a file that cannot be read is reported by loadModelManifest.
     const kind = existsSync(model) ? await manifestKind(model).catch(() => undefined) : undefined;
@@ -178,12 +204,18 @@ function checkedImage(path: string, model: UserModelSource | UserDitSource | und
 }
 
 function userTarget(model: UserModelSource | UserDitSource): VariantTarget {
-  return {
-    name: model.name,
-    cacheBranches: model.kind === 'text-to-video-dit' ? ditCacheBranches(model) : model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b),
-    fixedDecodeFrames: model.vaeDecoder.framesPerCall,
-    ...(model.kind === 'text-to-video-dit' ? { tokens: model.denoiser.tokens.image } : {}),
-  };
+  if (model.kind === 'text-to-video-dit') {
+    // A causal decoder slices through its per-frame graphs, one latent frame per call.
+    const causal = model.vaeDecoder.causalFrames !== null;
+    return {
+      name: model.name,
+      cacheBranches: ditCacheBranches(model),
+      fixedDecodeFrames: causal ? 1 : model.vaeDecoder.framesPerCall,
+      ...(causal ? { fixedDecodeSource: 'vaeDecoder.causalFrames: one latent frame per call, its cache carried' } : {}),
+      tokens: model.denoiser.tokens.image,
+    };
+  }
+  return { name: model.name, cacheBranches: model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b), fixedDecodeFrames: model.vaeDecoder.framesPerCall };
 }
 
 /** What kind of denoiser a suite's model has, recorded so reports can say what each variant did to it. */
@@ -238,7 +270,8 @@ function toSpec(config: VariantConfig): VariantSpec {
 }
 
 function ditRefusal(model: UserDitSource, variants: string[]): string {
-  return `variants: ${variants.join(', ')} cannot run on model ${model.name} yet: it is a diffusion transformer (kind "text-to-video-dit" in ${model.manifestPath}); variants that run on DiT manifests: ${DIT_VARIANT_KINDS.join(', ')} (without sliceFrames: a causal decoder with per-frame graphs decodes frame by frame already)`;
+  const what = model.builtFrom ? `a built-in diffusion-transformer preset` : `a diffusion transformer (kind "text-to-video-dit" in ${model.manifestPath})`;
+  return `variants: ${variants.join(', ')} cannot run on model ${model.name} yet: it is ${what}; variants that run on DiT models: ${DIT_VARIANT_KINDS.join(', ')}`;
 }
 
 /** Resolves a suite (with command-line overrides laid over it) into what will run and what gets recorded. */
@@ -248,29 +281,32 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
   const modelEntries = merged.models ?? ['small'];
   const sources: ModelSource[] = modelEntries.map((m) => {
     const user = userModels.get(m);
-    if (user) return { kind: 'user', model: user };
-    if (isManifestReference(m)) throw new HarnessError('bad-suite', `model manifest "${m}" was not loaded before planning`);
-    if (!Object.hasOwn(PRESETS, m)) throw new HarnessError('unknown-preset', `unknown preset "${m}"; accepted: ${Object.keys(PRESETS).join(', ')} (or a model manifest file)`);
+    if (user) return user.kind === 'text-to-video-dit' && user.builtFrom ? { kind: 'dit-preset', model: user } : { kind: 'user', model: user };
+    if (isManifestReference(m) || Object.hasOwn(DIT_PRESETS, m)) throw new HarnessError('bad-suite', `model "${m}" was not loaded before planning`);
+    if (!Object.hasOwn(PRESETS, m)) throw new HarnessError('unknown-preset', `unknown preset "${m}"; accepted: ${[...Object.keys(PRESETS), ...DIT_PRESET_NAMES].join(', ')} (or a model manifest file)`);
     return { kind: 'preset', preset: getPreset(m) };
   });
-  const user = sources.find((s) => s.kind === 'user')?.model;
+  const userSource = sources.find((s) => s.kind !== 'preset');
+  const user = userSource?.model;
   if (user && sources.length > 1) {
-    throw new HarnessError('bad-suite', `models: a model manifest (${user.name}) runs alone in a suite, with its own scheduler and shapes; got ${modelEntries.length} models (${modelEntries.join(', ')})`);
+    const what = userSource.kind === 'dit-preset' ? 'a diffusion-transformer preset' : 'a model manifest';
+    throw new HarnessError('bad-suite', `models: ${what} (${user.name}) runs alone in a suite, with its own scheduler and shapes; got ${modelEntries.length} models (${modelEntries.join(', ')})`);
   }
-  const models = sources.map((s) => (s.kind === 'user' ? s.model.name : s.preset.name));
+  const models = sources.map((s) => (s.kind === 'preset' ? s.preset.name : s.model.name));
   const first = sources[0]!;
-  const steps = merged.steps ?? (first.kind === 'user' ? (first.model.defaultSteps ?? 25) : first.preset.defaultSteps);
-  const frames = merged.frames ?? (first.kind === 'user' ? first.model.latent.frames : first.preset.frames);
+  const steps = merged.steps ?? (first.kind !== 'preset' ? (first.model.defaultSteps ?? 25) : first.preset.defaultSteps);
+  const frames = merged.frames ?? (first.kind !== 'preset' ? first.model.latent.frames : first.preset.frames);
   for (const source of sources) {
     if (source.kind === 'preset' && frames > source.preset.unet.motionMaxFrames) {
       throw new HarnessError('bad-suite', `frames ${frames} exceeds the motion modules' ${source.preset.unet.motionMaxFrames} positions of preset ${source.preset.name}`);
     }
-    if (source.kind === 'user' && frames !== source.model.latent.frames) {
+    if (source.kind !== 'preset' && frames !== source.model.latent.frames) {
       throw new HarnessError('bad-suite', `frames ${frames}: model ${source.model.name} is exported for ${source.model.latent.frames} frames (latent.frames in ${source.model.manifestPath}); accepted: ${source.model.latent.frames}`);
     }
   }
   if (user && merged.scheduler !== undefined) {
-    throw new HarnessError('bad-suite', `scheduler: model ${user.name} brings its own scheduler (scheduler in ${user.manifestPath}); leave the suite's scheduler out`);
+    const where = user.kind === 'text-to-video-dit' && user.builtFrom ? "Wan's UniPC in flow-prediction mode" : `scheduler in ${user.manifestPath}`;
+    throw new HarnessError('bad-suite', `scheduler: model ${user.name} brings its own scheduler (${where}); leave the suite's scheduler out`);
   }
   const scheduler = user
     ? user.scheduler
@@ -296,7 +332,7 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     ...(merged.sliceFrames !== undefined ? { sliceFrames: merged.sliceFrames } : {}),
   };
   const dit = user?.kind === 'text-to-video-dit' ? user : null;
-  const entries = (merged.variants ?? (dit ? [...DIT_VARIANT_KINDS] : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));
+  const entries = (merged.variants ?? (dit ? [...DIT_DEFAULT_VARIANTS] : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));
   // The baseline runs first so every other variant's frames can be compared with its frames.
   entries.sort((a, b) => Number(b.name === 'baseline') - Number(a.name === 'baseline'));
   // Checked before the variants are resolved against the model, whose own checks (cut points) would speak of UNets.
@@ -305,14 +341,19 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
   const pairs = sources.flatMap((source) =>
     entries.map((entry) => {
       const { name, ...params } = entry as { name: string } & Record<string, unknown>;
-      const target = source.kind === 'user' ? userTarget(source.model) : presetTarget(source.preset);
+      const target = source.kind === 'preset' ? presetTarget(source.preset) : userTarget(source.model);
       const variant = resolveVariant(name, { ...suiteOverrides, ...params, ...(params.chunks !== undefined ? { chunks: chunksOf(params.chunks as string)! } : {}) }, target, frames, steps);
       return { model: target.name, source, variant, spec: toSpec(variant) };
     }),
   );
-  if (dit) {
-    const refused = pairs.filter((p) => p.variant.sliceFrames !== null).map((p) => `${p.spec.name} (sliceFrames ${p.variant.sliceFrames})`);
-    if (refused.length) throw new HarnessError('bad-suite', ditRefusal(dit, refused));
+  if (dit && !dit.vaeDecoder.causalFrames) {
+    const refused = pairs.filter((p) => p.variant.sliceFrames !== null).map((p) => p.spec.name);
+    if (refused.length) {
+      throw new HarnessError(
+        'bad-suite',
+        `variants: ${refused.join(', ')} ${refused.length === 1 ? 'slices' : 'slice'} the decode, but model ${dit.name} has no per-frame causal decoder graphs (vaeDecoder.causalFrames in ${dit.manifestPath}); its decoder takes all latent frames at once. Export it with causalFrames, or run ${DIT_VARIANT_KINDS.filter((v) => v !== 'lightcache-slice').join(', ')}`,
+      );
+    }
   }
   const seen = new Set<string>();
   for (const p of pairs) {
@@ -333,15 +374,15 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     prompt: merged.prompt ?? DEFAULTS.prompt,
     ...(merged.image !== undefined ? { image: checkedImage(merged.image, user) } : {}),
     negativePrompt: merged.negativePrompt ?? DEFAULTS.negativePrompt,
-    guidanceScale: merged.guidanceScale ?? (first.kind === 'user' ? first.model.guidanceScale : first.preset.guidanceScale),
+    guidanceScale: merged.guidanceScale ?? (first.kind !== 'preset' ? first.model.guidanceScale : first.preset.guidanceScale),
     scheduler: { ...scheduler },
     warmup: merged.warmup ?? DEFAULTS.warmup,
     repeats: merged.repeats ?? DEFAULTS.repeats,
     sampleIntervalMs: merged.sampleIntervalMs ?? DEFAULTS.sampleIntervalMs,
     profile: merged.profile ?? DEFAULTS.profile,
     session: { ...MEASURED_SESSION, ...merged.session },
-    ...(user ? { modelManifests: { [user.name]: user.manifestPath } } : {}),
-    modelArchitectures: Object.fromEntries(sources.map((s) => [s.kind === 'user' ? s.model.name : s.preset.name, modelArchitecture(s)])),
+    ...(userSource?.kind === 'user' ? { modelManifests: { [userSource.model.name]: userSource.model.manifestPath } } : {}),
+    modelArchitectures: Object.fromEntries(sources.map((s) => [s.kind === 'preset' ? s.preset.name : s.model.name, modelArchitecture(s)])),
   };
   return { suite, scheduler, maxRssBytes: merged.maxRssBytes ?? null, pairs };
 }

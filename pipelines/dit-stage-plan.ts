@@ -22,9 +22,9 @@ interface DitConditioning {
 /**
  * The stages of a text-to-video diffusion transformer as diffusers' WanPipeline and EasyAnimatePipeline run it:
  * the prompt and negative prompt encoded one at a time, the transformer on the [negative, prompt] batch each step
- * with classifier-free guidance, and the latents decoded by the causal VAE (frame by frame with its cache carried
- * where the manifest gives those graphs, else all frames in one call). DeepCache runs as a block cache over the
- * blocks between its branch's live ends. Frames come out [frames, 3, H, W] in [0, 1].
+ * with classifier-free guidance, and the latents decoded by the causal VAE (all frames in one call, or, when the
+ * variant slices, frame by frame through the manifest's per-frame graphs with their cache carried). DeepCache runs
+ * as a block cache over the blocks between its branch's live ends. Frames come out [frames, 3, H, W] in [0, 1].
  */
 export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource, files: UserModelFiles, sessions: StageSessions, emit: (event: PipelineEvent) => void): StagePlan<DitConditioning> {
   const { variant, inputs = {} } = request;
@@ -41,7 +41,12 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
     throw new HarnessError('shape-mismatch', `${model.manifestPath}: denoiser.inputs.sample has batch ${batch}; accepted: 1 (no guidance) or 2 (classifier-free guidance)`);
   }
   const guided = batch === 2;
-  const causal = model.vaeDecoder.causalFrames && files.causalDecoder ? { spec: model.vaeDecoder.causalFrames, files: files.causalDecoder } : null;
+  // A sliced variant decodes one latent frame per call through the causal graphs, carrying their cache; every
+  // other variant decodes all latent frames in one call.
+  const causal = variant.sliceFrames !== null && model.vaeDecoder.causalFrames && files.causalDecoder ? { spec: model.vaeDecoder.causalFrames, files: files.causalDecoder } : null;
+  if (variant.sliceFrames !== null && !causal) {
+    throw new HarnessError('unsupported-model', `variant ${variant.name} slices the decode, but model ${model.name} has no per-frame causal decoder graphs prepared (vaeDecoder.causalFrames in ${model.manifestPath})`);
+  }
   const decodeKeys = causal ? ['vae-decoder-first-frame', 'vae-decoder-next-frame'] : ['vae-decoder'];
   const openDecoders = () =>
     causal

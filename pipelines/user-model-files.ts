@@ -4,6 +4,7 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { attentionFormFor, attentionReport } from './attention-form.ts';
 import { HarnessError } from './harness-error.ts';
+import { withAttentionForm } from './models/dit-preset-manifest.ts';
 import { ensureOptimizedModel } from './models/model-store.ts';
 import type { ChunkCounts, UserDitSource } from './models/types.ts';
 import { INLINE_LIMIT_BYTES, externalDataBytes, externalTensors, inlineExternalData } from './onnx/external-data.ts';
@@ -174,33 +175,40 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
   const fuse = attentionFormFor(request.session, request.executionProvider) === 'fused';
   const deployed = async (path: string) => (fuse ? fusedCopy(path, await derivedDir(modelDir, model.name, path, 'fused attention')) : path);
   if (model.kind === 'text-to-video-dit') {
-    const transformer = await deployed(model.denoiser.path);
+    // A built-in preset is rebuilt for the attention form this run needs (the provider may be settled only now).
+    const dit = await withAttentionForm(modelDir, model, attentionFormFor(request.session, request.executionProvider));
+    const transformer = await deployed(dit.denoiser.path);
     let unetDir: string | null = null;
     let cached: { full: string; shallow: string | null } | null = null;
     if (variant.cache) {
       const branch = variant.cache.branch;
-      unetDir = await derivedDir(modelDir, model.name, transformer, `block cache ${branch}`);
-      const { full, shallow } = await blockCacheFiles(model, transformer, branch, unetDir);
+      unetDir = await derivedDir(modelDir, dit.name, transformer, `block cache ${branch}`);
+      const { full, shallow } = await blockCacheFiles(dit, transformer, branch, unetDir);
       cached = { full, shallow: variant.cache.interval > 1 ? shallow : null };
     }
-    const causal = model.vaeDecoder.causalFrames;
+    // Only a sliced decode runs the per-frame graphs; everything else decodes all latent frames in one call.
+    const causal = variant.sliceFrames !== null ? dit.vaeDecoder.causalFrames : null;
+    if (variant.sliceFrames !== null && !causal) {
+      throw new HarnessError('unsupported-model', `variant ${variant.name} slices the decode, but ${dit.manifestPath} gives no per-frame causal decoder graphs (vaeDecoder.causalFrames)`);
+    }
     const graphs: DeployedGraphs = {
-      conditionEncoder: await deployed(model.textEncoder.path),
+      conditionEncoder: await deployed(dit.textEncoder.path),
       vaeEncoder: null,
       unet: cached?.full ?? transformer,
       unetShallow: cached?.shallow ?? null,
       unetDir,
-      vaeDecoder: await deployed(model.vaeDecoder.path),
+      vaeDecoder: await deployed(dit.vaeDecoder.path),
       causalDecoder: causal ? { firstFrame: await deployed(causal.firstFrame.path), nextFrame: await deployed(causal.nextFrame.path) } : null,
     };
-    if (!variant.chunks) return readyFiles(request, graphs);
+    const ditRequest = { ...request, userModel: dit };
+    if (!variant.chunks) return readyFiles(ditRequest, graphs);
     // The transformer graphs that run (plain, or full-with-residual and block-cached) are chunked over tokens.
-    const chunks = variant.tokenChunks ?? Math.min(VARIANT_DEFAULTS.tokenChunks, model.denoiser.tokens.image);
-    const chunkDir = unetDir ?? (await derivedDir(modelDir, model.name, transformer, 'plain'));
-    const chunkTokens = (path: string) => chunkedCopy(path, chunkDir, `tokens-${chunks}`, (m) => chunkTokenGraph(m, ditTokenChunking(model, chunks)).model);
+    const chunks = variant.tokenChunks ?? Math.min(VARIANT_DEFAULTS.tokenChunks, dit.denoiser.tokens.image);
+    const chunkDir = unetDir ?? (await derivedDir(modelDir, dit.name, transformer, 'plain'));
+    const chunkTokens = (path: string) => chunkedCopy(path, chunkDir, `tokens-${chunks}`, (m) => chunkTokenGraph(m, ditTokenChunking(dit, chunks)).model);
     const full = await chunkTokens(graphs.unet);
     const shallow = graphs.unetShallow ? await chunkTokens(graphs.unetShallow) : null;
-    return readyFiles(request, { ...graphs, unetDir: chunkDir }, { full, shallow });
+    return readyFiles(ditRequest, { ...graphs, unetDir: chunkDir }, { full, shallow });
   }
   const unet = await deployed(model.unet.path);
   let unetFull = unet;

@@ -44,6 +44,8 @@ export interface VariantTarget {
   fixedDecodeFrames: number | null;
   /** Diffusion transformers: image tokens per transformer call, which bound the token chunk count; absent for UNets. */
   tokens?: number;
+  /** What fixes them, as refusals name it; vaeDecoder.framesPerCall when absent. */
+  fixedDecodeSource?: string;
 }
 
 /** A built-in preset as a variant target: every branch of its UNet, decoders built for any slice size. */
@@ -102,7 +104,7 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
   // A decoder exported for a fixed number of frames (SVD's temporal decoder) decodes exactly that many per call.
   if (target.fixedDecodeFrames !== null) {
     if (overrides.sliceFrames !== undefined && overrides.sliceFrames !== target.fixedDecodeFrames) {
-      throw new HarnessError('bad-variant-parameter', `sliceFrames ${overrides.sliceFrames}: the VAE decoder of model ${target.name} decodes exactly ${target.fixedDecodeFrames} frames per call (vaeDecoder.framesPerCall); accepted: ${target.fixedDecodeFrames}`);
+      throw new HarnessError('bad-variant-parameter', `sliceFrames ${overrides.sliceFrames}: the VAE decoder of model ${target.name} decodes exactly ${target.fixedDecodeFrames} frames per call (${target.fixedDecodeSource ?? 'vaeDecoder.framesPerCall'}); accepted: ${target.fixedDecodeFrames}`);
     }
     sliceFrames = target.fixedDecodeFrames;
   }

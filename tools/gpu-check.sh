@@ -6,13 +6,17 @@
 #      same measurement as 1 apart from the attention form;
 #   3. baseline, deepcache and lightcache on a large preset (default `sd15`, 2 steps, 16 frames), after
 #      building its models outside the timed runs, then its baseline with unfused attention (score matrices and
-#      all), so fused and unfused GPU memory at real size sit side by side.
+#      all), so fused and unfused GPU memory at real size sit side by side;
+#   4. baseline, deepcache, lightcache-swap and lightcache-slice on a real-size diffusion transformer (default
+#      `wan-1.3b`: the Wan 2.1 1.3B transformer with the built-in text encoder and causal VAE, 2 steps, 3 latent
+#      frames = 9 frames of 480×832), after building its graphs and manifest outside the timed runs.
 # Each phase runs under a deadline so the whole check ends within --budget-s; a phase cut short keeps the
 # variants it finished (results files are written after each variant).
 #
 #   tools/gpu-check.sh [--bundle FILE|DIR] [--out DIR] [--device webgpu|cuda|cpu|auto] [--budget-s 470]
 #                      [--preset-all small] [--steps-all N] [--repeats 2] [--warmup 1]
-#                      [--preset-big sd15] [--steps-big 2] [--frames-big 16] [--skip-big] [--dry]
+#                      [--preset-big sd15] [--steps-big 2] [--frames-big 16] [--skip-big]
+#                      [--preset-dit wan-1.3b] [--steps-dit 2] [--frames-dit 3] [--skip-dit] [--dry]
 set -uo pipefail # not -e: one failing phase must not cost the others' results
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +32,10 @@ preset_big=sd15
 steps_big=2
 frames_big=16
 skip_big=0
+preset_dit=wan-1.3b
+steps_dit=2
+frames_dit=3
+skip_dit=0
 dry=0
 while (($#)); do
   case "$1" in
@@ -43,8 +51,12 @@ while (($#)); do
     --steps-big) steps_big=$2; shift ;;
     --frames-big) frames_big=$2; shift ;;
     --skip-big) skip_big=1 ;;
+    --preset-dit) preset_dit=$2; shift ;;
+    --steps-dit) steps_dit=$2; shift ;;
+    --frames-dit) frames_dit=$2; shift ;;
+    --skip-dit) skip_dit=1 ;;
     --dry) dry=1 ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu-check: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -222,24 +234,38 @@ all_args=(run --preset "$preset_all" --device "$device" --variants "$variants_al
 [[ -n "$steps_all" ]] && all_args+=(--steps "$steps_all")
 # The small preset gets at most two fifths of the budget; the large one needs the rest for its model builds.
 limit_all=$(($(remaining_s) * 2 / 5))
-((skip_big)) && limit_all=$(($(remaining_s) - 10))
+((skip_big && skip_dit)) && limit_all=$(($(remaining_s) - 10))
 phase "run-$preset_all" "$limit_all" "${all_args[@]}"
 unfused_args=(run --preset "$preset_all" --device "$device" --variants baseline,deepcache --fuse-attention off --warmup "$warmup" --repeats "$repeats" --out "$out/results" --no-progress)
 [[ -n "$steps_all" ]] && unfused_args+=(--steps "$steps_all")
 limit_unfused=$(($(remaining_s) / 4))
-((skip_big)) && limit_unfused=$(($(remaining_s) - 10))
+((skip_big && skip_dit)) && limit_unfused=$(($(remaining_s) - 10))
 phase "run-$preset_all-unfused" "$limit_unfused" "${unfused_args[@]}"
 
+# The diffusion transformer keeps two fifths of what is left for itself when the large U-Net runs too.
+reserve_dit=0
+((!skip_dit && !skip_big)) && reserve_dit=$(($(remaining_s) * 2 / 5))
 if ((!skip_big)); then
-  if phase "build-$preset_big" $(($(remaining_s) - 60)) models build --preset "$preset_big"; then
-    phase "run-$preset_big" $(($(remaining_s) * 2 / 3)) run --preset "$preset_big" --steps "$steps_big" --frames "$frames_big" --device "$device" \
+  if phase "build-$preset_big" $(($(remaining_s) - reserve_dit - 60)) models build --preset "$preset_big"; then
+    phase "run-$preset_big" $((($(remaining_s) - reserve_dit) * 2 / 3)) run --preset "$preset_big" --steps "$steps_big" --frames "$frames_big" --device "$device" \
       --variants baseline,deepcache,lightcache --warmup 0 --repeats 1 --out "$out/results" --no-progress
     # Its unfused graphs are built inside this phase (the build above made the fused ones).
-    phase "run-$preset_big-unfused" $(($(remaining_s) - 10)) run --preset "$preset_big" --steps "$steps_big" --frames "$frames_big" --device "$device" \
+    phase "run-$preset_big-unfused" $(($(remaining_s) - reserve_dit - 10)) run --preset "$preset_big" --steps "$steps_big" --frames "$frames_big" --device "$device" \
       --variants baseline --fuse-attention off --warmup 0 --repeats 1 --out "$out/results" --no-progress
   else
     log "run-$preset_big: not run, its models did not build (see build-$preset_big.log)"
     summary+=("run-$preset_big: not run (model build failed or was cut off)")
+  fi
+fi
+
+if ((!skip_dit)); then
+  # The DiT preset runs as the manifest its build writes into the model cache, at the frames it was built for.
+  if phase "build-$preset_dit" $(($(remaining_s) - 60)) models build --preset "$preset_dit" --frames "$frames_dit"; then
+    phase "run-$preset_dit" $(($(remaining_s) - 10)) run --preset "$preset_dit" --steps "$steps_dit" --frames "$frames_dit" --device "$device" \
+      --variants baseline,deepcache,lightcache-swap,lightcache-slice --warmup 0 --repeats 1 --out "$out/results" --no-progress
+  else
+    log "run-$preset_dit: not run, its graphs did not build (see build-$preset_dit.log)"
+    summary+=("run-$preset_dit: not run (graph build failed or was cut off)")
   fi
 fi
 

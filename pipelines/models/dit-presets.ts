@@ -16,6 +16,9 @@ const WAN_1_3B: DitPreset = {
   guidanceScale: 5,
   textTokens: 512,
   transformer: { heads: 12, headDim: 128, ffnDim: 8960, layers: 30, textDim: 4096, freqDim: 256, patch: [1, 2, 2], eps: 1e-6, ropeMaxSeqLen: 1024 },
+  // UMT5-XXL's width and heads with two layers and a small vocabulary: the transformer is what this preset measures.
+  text: { vocabSize: 4096, layers: 2, heads: 64, ffnDim: 4096 },
+  vae: { channels: [256, 128, 64, 64], eps: 1e-6 },
 };
 
 const DIT_SMALL: DitPreset = {
@@ -29,6 +32,8 @@ const DIT_SMALL: DitPreset = {
   guidanceScale: 5,
   textTokens: 64,
   transformer: { heads: 4, headDim: 32, ffnDim: 512, layers: 8, textDim: 128, freqDim: 64, patch: [1, 2, 2], eps: 1e-6, ropeMaxSeqLen: 1024 },
+  text: { vocabSize: 4096, layers: 2, heads: 4, ffnDim: 256 },
+  vae: { channels: [64, 64, 32, 32], eps: 1e-6 },
 };
 
 const DIT_TINY: DitPreset = {
@@ -42,6 +47,8 @@ const DIT_TINY: DitPreset = {
   guidanceScale: 5,
   textTokens: 8,
   transformer: { heads: 2, headDim: 16, ffnDim: 64, layers: 4, textDim: 24, freqDim: 16, patch: [1, 2, 2], eps: 1e-6, ropeMaxSeqLen: 1024 },
+  text: { vocabSize: 1000, layers: 2, heads: 2, ffnDim: 48 },
+  vae: { channels: [16, 16, 8, 8], eps: 1e-6 },
 };
 
 export const DIT_PRESETS: Readonly<Record<string, DitPreset>> = { 'dit-tiny': DIT_TINY, 'dit-small': DIT_SMALL, 'wan-1.3b': WAN_1_3B };

@@ -5,6 +5,9 @@ import { conditionEmbedder, modulation, patchEmbedding, unpatchify, wanBlock, wa
 import type { DitGraphOptions, DitPreset } from './types.ts';
 import { DIT_IO } from './types.ts';
 
+/** Names of the tensors entering the first block and leaving each block, in every transformer graph that has them. */
+export const DIT_BLOCK_NAMES = { input: 'blocks.input', output: (i: number) => `blocks.${i}.output` } as const;
+
 /** Hidden width of a preset's transformer. */
 export function ditWidth(preset: DitPreset): number {
   return preset.transformer.heads * preset.transformer.headDim;
@@ -80,7 +83,9 @@ export function buildDitGraph(preset: DitPreset, options: DitGraphOptions, seed:
     if (mode === 'tail') temb = b.input(DIT_IO.timeEmbedding, [videos, dim]);
   }
 
-  const block = (i: number, x: TensorRef) => wanBlock(b, `blocks.${i}`, x, text, timestepProj, rotary, dims);
+  // Stable names for the blocks' input and outputs, so a manifest can name them for the block cache.
+  if (startsAtInput) tokens = b.named(tokens, DIT_BLOCK_NAMES.input);
+  const block = (i: number, x: TensorRef) => b.named(wanBlock(b, `blocks.${i}`, x, text, timestepProj, rotary, dims), DIT_BLOCK_NAMES.output(i));
   const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
   const headBlocks = mode === 'full' || mode === 'full-with-residual' || mode === 'head' ? range(0, middleStart) : [];
   const middleBlocks = mode === 'head' || mode === 'tail' ? [] : range(middleStart, middleEnd);

@@ -111,7 +111,7 @@ export async function ensureModel(modelDir: string, preset: ModelPreset, spec: M
 }
 
 /** Bump when the transformer builder's output changes for the same preset: cached transformer graphs are then rebuilt. */
-export const DIT_BUILDER_VERSION = 1;
+export const DIT_BUILDER_VERSION = 2;
 
 /** The cache key of a transformer graph: builder version, the preset's dimensions and the graph options. */
 export function ditModelKey(preset: DitPreset, spec: DitGraphOptions, builderVersion = DIT_BUILDER_VERSION): string {
@@ -141,6 +141,18 @@ export async function ensureDitModel(modelDir: string, preset: DitPreset, spec: 
       )
     : buildDitGraph(preset, spec, WEIGHT_SEED).build(`${key}.onnx.data`);
   await writeBuiltModel(modelDir, path, built);
+  return path;
+}
+
+/**
+ * Path of a graph that no preset component describes (a DiT preset's text encoder and VAE graphs), under `key`
+ * (which must name everything its bytes depend on), building it on first use.
+ */
+export async function ensureBuiltGraph(modelDir: string, key: string, build: () => GraphBuilder): Promise<string> {
+  const path = join(modelDir, `${key}.onnx`);
+  if (await reusableBuiltModel(path)) return path;
+  await mkdir(modelDir, { recursive: true });
+  await writeBuiltModel(modelDir, path, build().build(`${key}.onnx.data`));
   return path;
 }
 

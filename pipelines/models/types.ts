@@ -109,6 +109,44 @@ export interface DitPreset {
   /** Text tokens the transformer receives (Wan: UMT5's 512), each `transformer.textDim` wide. */
   textTokens: number;
   transformer: DitDimensions;
+  /** The built-in UMT5-like text encoder; its states are `transformer.textDim` wide. */
+  text: DitTextEncoderDimensions;
+  /** The built-in Wan-style causal 3D VAE decoder. */
+  vae: DitVaeDimensions;
+}
+
+/** A UMT5-like text encoder: token embedding, bidirectional pre-norm layers with gated-GELU feed-forward, final norm. */
+export interface DitTextEncoderDimensions {
+  vocabSize: number;
+  layers: number;
+  heads: number;
+  ffnDim: number;
+}
+
+/**
+ * A Wan-style causal 3D VAE decoder: `channels[0]` after conv_in and in the mid block, `channels[i + 1]` after the
+ * i-th of three ×2 spatial upsamplings (the first two also ×2 in time, for every latent frame but the first).
+ */
+export interface DitVaeDimensions {
+  channels: [number, number, number, number];
+  eps: number;
+}
+
+/** Which causal VAE graph to emit: every latent frame in one call, or one frame per call with its causal cache. */
+export type DitVaeGraphMode = 'whole-video' | 'first-frame' | 'next-frame';
+
+/** Tensor names of the built-in DiT text encoder and causal VAE graphs. */
+export const DIT_TEXT_IO = { ids: 'input_ids', mask: 'attention_mask', hidden: 'last_hidden_state' } as const;
+export const DIT_VAE_IO = { latents: 'latent_sample', frame: 'latent_frame', sample: 'sample', cacheIn: 'cache_in_', cacheOut: 'cache_out_' } as const;
+
+/** A DiT preset's graphs as materialised in the model cache (manifest and every file it names), for one attention form. */
+export interface DitPresetGraphs {
+  manifestPath: string;
+  textEncoder: string;
+  transformer: string;
+  vaeDecoder: string;
+  firstFrame: string;
+  nextFrame: string;
 }
 
 /**
@@ -404,4 +442,6 @@ export interface UserDitSource {
   sourceScheduler: { className: string; config: Record<string, unknown> } | null;
   guidanceScale: number;
   defaultSteps: number | null;
+  /** A built-in DiT preset materialised as this manifest: the preset (at the run's frames) and the attention form its graphs were built with. */
+  builtFrom?: { preset: DitPreset; attention: import('../onnx/types.ts').AttentionForm };
 }

@@ -107,6 +107,14 @@ export class GraphBuilder {
     this.outputs.push({ name, shape: [...ref.shape] });
   }
 
+  /** `ref` under a stable `name` (an Identity node), so tools can name the tensor without knowing node counters. */
+  named(ref: TensorRef, name: string): TensorRef {
+    const out = { name, shape: [...ref.shape] };
+    this.intermediates.push(out);
+    this.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [ref.name], output: [name], name: `${name}_named` }));
+    return out;
+  }
+
   /** A float weight; asking again for the same (scoped) name returns the same initializer. */
   weight(localName: string, shape: readonly number[], init: WeightInit): TensorRef {
     const name = this.qualified(localName);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultsFile } from '../harness/results-file.ts';
-import { DIT_VARIANT_KINDS, loadUserModels, planSuite } from '../harness/suite-config.ts';
+import { DIT_DEFAULT_VARIANTS, loadUserModels, planSuite } from '../harness/suite-config.ts';
+import { VARIANT_NAMES } from '../pipelines/variants.ts';
 import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
 
 const bin = new URL('../bin/lightbench.js', import.meta.url).pathname;
@@ -34,16 +35,18 @@ describe('lightbench run --model on a diffusion-transformer manifest', () => {
     expect(deepcache!.work!.denoise!.flops).toBeLessThan(baseline!.work!.denoise!.flops);
   }, 120_000);
 
-  it('refuses the variants that do not run on DiT manifests yet, naming them and the ones that do', () => {
-    const result = run('run', '--model', wan, '--variants', 'baseline,fme,lightcache', '--no-progress');
-    expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/variants: lightcache cannot run on model wan-tiny yet/);
-    expect(result.stderr).toMatch(/variants that run on DiT manifests: baseline, deepcache, fme, lightcache-chunk/);
+  it('plans every variant of the ablation suite, lightcache with the block cache, token chunks, swap and the sliced causal decode', async () => {
+    const file = { models: [wan], variants: [...VARIANT_NAMES] };
+    const planned = planSuite(file, {}, await loadUserModels(file));
+    expect(planned.pairs.map((p) => p.variant.name).sort()).toEqual([...VARIANT_NAMES].sort());
+    const lightcache = planned.pairs.find((p) => p.variant.name === 'lightcache')!;
+    expect(lightcache.spec).toMatchObject({ kind: 'lightcache', swap: true, chunk: true, slice: true, sliceFrames: 1, cacheInterval: 2 });
+    expect(lightcache.spec.tokenChunks).toBeGreaterThanOrEqual(2);
   });
 
-  it('plans only the variants that run on DiT manifests when the suite names none', async () => {
+  it('plans the default suite\'s variants when the suite names none', async () => {
     const file = { models: [wan] };
     const planned = planSuite(file, {}, await loadUserModels(file));
-    expect(planned.pairs.map((p) => p.variant.name)).toEqual([...DIT_VARIANT_KINDS]);
+    expect(planned.pairs.map((p) => p.variant.name)).toEqual([...DIT_DEFAULT_VARIANTS]);
   });
 });
