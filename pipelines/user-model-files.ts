@@ -10,6 +10,7 @@ import { INLINE_LIMIT_BYTES, externalDataBytes, externalTensors, inlineExternalD
 import { fuseAttention } from './onnx/attention-fusion.ts';
 import type { BlockSpanStream } from './onnx/block-cache-graphs.ts';
 import { blockCacheGraphs } from './onnx/block-cache-graphs.ts';
+import type { FirstBlockStream } from './onnx/first-block-cache-graphs.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
 import { chunkGraph } from './onnx/graph-chunker.ts';
 import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/graph-splitter.ts';
@@ -112,6 +113,20 @@ export function blockSpan(model: UserDitSource, branch: number): (BlockSpanStrea
     const start = branch === 0 ? blocks.input[stream] : blocks.outputs[branch - 1]![stream];
     const end = blocks.outputs[blocks.count - 1 - branch]![stream];
     return start && end ? { start, end, tokens: model.denoiser.tokens[stream as 'image' | 'text'] } : null;
+  });
+}
+
+/** The streams through a diffusion transformer's blocks as a first-block cache cuts them: into, out of the first and out of the last block. */
+export function firstBlockStreams(model: UserDitSource): FirstBlockStream[] {
+  const { blocks } = model.denoiser.architecture;
+  if (blocks.count < 2) {
+    throw new HarnessError('bad-variant-parameter', `first-block-cache: model ${model.name} has ${blocks.count} block; the cache needs a first block to measure and at least one more to reuse`);
+  }
+  return blocks.streams.flatMap((stream) => {
+    const input = blocks.input[stream];
+    const firstOutput = blocks.outputs[0]![stream];
+    if (!input || !firstOutput) return [];
+    return [{ input, firstOutput, lastOutput: blocks.outputs[blocks.count - 1]![stream] ?? null, tokens: model.denoiser.tokens[stream as 'image' | 'text'] }];
   });
 }
 
