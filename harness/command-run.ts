@@ -41,6 +41,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   power: { type: 'string', help: 'non-uniform schedule: starting exponent (> 1)' },
   chunks: { type: 'string', help: 'FME chunk counts as <batch×frames>x<spatial>, e.g. 9x2' },
   'slice-frames': { type: 'string', help: 'LightCache slice: frames decoded per VAE call' },
+  threshold: { type: 'string', help: "first-block-cache: relative L1 change of the first block's residual at or under which the remaining blocks are reused (default 0.05)" },
   'cpu-mem-arena': { type: 'string', help: 'ORT CPU memory arena', choices: ON_OFF },
   'mem-pattern': { type: 'string', help: 'ORT memory pattern planning', choices: ON_OFF },
   'fuse-attention': { type: 'string', help: 'attention as one fused operator (ORT MultiHeadAttention), as deployed; off keeps MatMul-Softmax-MatMul', choices: ON_OFF },
@@ -114,6 +115,7 @@ export function overridesFromOptions(options: ParsedOptions): SuiteFile {
     power: num('power', L.power),
     chunks: chunksText,
     sliceFrames: int('slice-frames', L.sliceFrames),
+    threshold: num('threshold', L.threshold),
     ...(maxRssMiB !== undefined ? { maxRssBytes: Math.round(maxRssMiB * 2 ** 20) } : {}),
     ...(Object.keys(session).length ? { session } : {}),
   };

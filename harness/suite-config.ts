@@ -13,7 +13,7 @@ import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
 import { ditCacheBranches } from '../pipelines/user-model-files.ts';
-import { VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
+import { UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
@@ -38,6 +38,7 @@ export const NUMERIC_LIMITS = {
   center: { min: 0, max: 999 },
   power: { min: 1.0000001, max: 100 },
   sliceFrames: { min: 1, max: 32 },
+  threshold: { min: 0, max: 100 },
   threads: { min: 0, max: 256 },
   // glibc caps M_MMAP_THRESHOLD at 32 MiB on 64-bit machines and ignores larger values.
   mallocMmapThreshold: { min: 0, max: 32 * 2 ** 20 },
@@ -60,6 +61,7 @@ const variantParameters = {
   power: z.number().gt(1).max(L.power.max).optional(),
   chunks: chunkCounts.optional(),
   sliceFrames: int(L.sliceFrames).optional(),
+  threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches (first-block-cache): the relative L1 change of the first block\'s residual at or under which the remaining blocks are reused; default 0.05'),
 };
 
 /** A suite file as written by a user (YAML or JSON); everything is optional and takes the defaults below. */
@@ -117,7 +119,7 @@ const DEPLOYED_SESSION = { cpuMemArena: true, memPattern: true, graphOptimizatio
 export const BUILTIN_SUITES: Readonly<Record<string, SuiteFile>> = {
   default: { name: 'default', models: ['small'], variants: ['baseline', 'deepcache', 'lightcache'], session: MEASURED_SESSION },
   deployed: { name: 'deployed', models: ['small'], variants: ['baseline', 'deepcache', 'lightcache'], session: DEPLOYED_SESSION },
-  ablation: { name: 'ablation', models: ['small'], variants: [...VARIANT_NAMES], session: MEASURED_SESSION },
+  ablation: { name: 'ablation', models: ['small'], variants: [...UNET_VARIANT_NAMES], session: MEASURED_SESSION },
 };
 
 const DEFAULTS = {
@@ -135,7 +137,7 @@ const DEFAULTS = {
 export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource | UserDitSource };
 
 /** Variant kinds that run on diffusion-transformer manifests (kind "text-to-video-dit"); the others are refused before anything runs. */
-export const DIT_VARIANT_KINDS: readonly VariantConfig['kind'][] = ['baseline', 'deepcache'];
+export const DIT_VARIANT_KINDS: readonly VariantConfig['kind'][] = ['baseline', 'deepcache', 'first-block-cache'];
 
 /** A suite ready to run: the recorded form plus what each child needs. */
 export interface PlannedSuite {
@@ -179,6 +181,7 @@ function userTarget(model: UserModelSource | UserDitSource): VariantTarget {
     name: model.name,
     cacheBranches: model.kind === 'text-to-video-dit' ? ditCacheBranches(model) : model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b),
     fixedDecodeFrames: model.vaeDecoder.framesPerCall,
+    runtimeCaches: model.kind === 'text-to-video-dit' && model.denoiser.architecture.blocks.count >= 2,
   };
 }
 
@@ -220,6 +223,7 @@ function toSpec(config: VariantConfig): VariantSpec {
   if (config.chunks) spec.chunks = config.chunks;
   if (config.sliceFrames !== null) spec.sliceFrames = config.sliceFrames;
   if (config.kind === 'lightcache') Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
+  if (config.runtimeCache) spec.threshold = config.runtimeCache.threshold;
   return spec;
 }
 
@@ -279,6 +283,7 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     ...(merged.power !== undefined ? { power: merged.power } : {}),
     ...(merged.chunks !== undefined ? { chunks: chunksOf(merged.chunks)! } : {}),
     ...(merged.sliceFrames !== undefined ? { sliceFrames: merged.sliceFrames } : {}),
+    ...(merged.threshold !== undefined ? { threshold: merged.threshold } : {}),
   };
   const dit = user?.kind === 'text-to-video-dit' ? user : null;
   const entries = (merged.variants ?? (dit ? [...DIT_VARIANT_KINDS] : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));

@@ -1,4 +1,5 @@
 import { decodeAllFrames, decodeCausalFrames } from './causal-vae-decode.ts';
+import { scheduledCachePlan } from './scheduled-cache-plan.ts';
 import type { DitPromptTokens } from './dit-conditioning.ts';
 import { ditPromptTokens, encodeDitPrompts, latentsForDecoder } from './dit-conditioning.ts';
 import type { FeatureCache } from './feature-cache.ts';
@@ -9,7 +10,9 @@ import type { UserDitSource } from './models/types.ts';
 import { floatTensor } from './ort-backend.ts';
 import { gaussianNoise } from './seeded-random.ts';
 import type { StagePlan, StageSessions } from './stage-sessions.ts';
-import type { PipelineEvent, UserPipelineRequest } from './types.ts';
+import type { PipelineEvent, StepPlan, StepRecord, UserPipelineRequest } from './types.ts';
+import type { FirstBlockCacheOptions } from './first-block-cache-plan.ts';
+import { firstBlockCachePlan } from './first-block-cache-plan.ts';
 import { guideFrames, staticShape, typedTensor } from './user-conditioning.ts';
 import type { UserModelFiles } from './user-model-files.ts';
 
@@ -54,12 +57,31 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
   // DeepCache on a transformer is a block cache: full steps return the residual of the cached blocks, cached steps
   // run the blocks outside that span on it (the feature is the one cache the denoising loop keeps).
   const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, false) : null;
-  const denoiseKeys = files.unetShallow ? ['denoiser', 'denoiser-cached'] : ['denoiser'];
+  const denoiseKeys = [...(files.denoiserHead ? ['denoiser-head'] : []), 'denoiser', ...(files.unetShallow ? ['denoiser-cached'] : [])];
+  // A first-block cache decides per call of the source pipeline: WanPipeline calls the model for the negative prompt
+  // and the prompt separately (one cache state each), a batched pipeline once for both rows.
+  const calls: FirstBlockCacheOptions['calls'] =
+    guided && denoiser.guidanceCalls === 'separate'
+      ? [
+          { call: 'negative', rows: [0] },
+          { call: 'prompt', rows: [1] },
+        ]
+      : [{ call: 'batch', rows: guided ? [0, 1] : [0] }];
+  const stepPlan = async (): Promise<StepPlan> => {
+    const full = await sessions.sessionFor('denoiser', files.unetFull, 'denoise');
+    const shallow = files.unetShallow ? await sessions.sessionFor('denoiser-cached', files.unetShallow, 'denoise') : null;
+    const noisePrediction = denoiser.outputs.noisePred.name;
+    if (variant.runtimeCache && files.denoiserHead && shallow) {
+      const head = await sessions.sessionFor('denoiser-head', files.denoiserHead, 'denoise');
+      return firstBlockCachePlan({ head, rest: full, cachedRest: shallow, threshold: variant.runtimeCache.threshold, calls, noisePrediction });
+    }
+    return scheduledCachePlan({ steps: request.steps, cacheSchedule: variant.cache, full, shallow, cache, cacheFeature: CACHE_FEATURE, noisePrediction });
+  };
   return {
-    cache,
     load: async () => {
       if (variant.swap) return;
       await sessions.openSession('text-encoder', files.conditionEncoder, 'encode');
+      if (files.denoiserHead) await sessions.openSession('denoiser-head', files.denoiserHead, 'denoise');
       await sessions.openSession('denoiser', files.unetFull, 'denoise');
       if (files.unetShallow) await sessions.openSession('denoiser-cached', files.unetShallow, 'denoise');
       await openDecoders();
@@ -90,12 +112,7 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
         loop: {
           scheduler: request.scheduler,
           steps: request.steps,
-          cacheSchedule: variant.cache,
-          full: await sessions.sessionFor('denoiser', files.unetFull, 'denoise'),
-          shallow: files.unetShallow ? await sessions.sessionFor('denoiser-cached', files.unetShallow, 'denoise') : null,
-          cache,
-          cacheFeature: CACHE_FEATURE,
-          noisePrediction: denoiser.outputs.noisePred.name,
+          plan: await stepPlan(),
           feeds: (_, t, scaled) => {
             const rows = new Float32Array(batch * perVideo);
             for (let b = 0; b < batch; b++) rows.set(scaled, b * perVideo);
@@ -123,8 +140,15 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
 
     flops: (conditioning, steps) => ({
       encode: files.flops.conditionEncoder * conditioning.encoderCalls,
-      denoise: steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0),
+      denoise: steps.reduce((sum, step) => sum + stepFlops(step, files.flops), 0),
       decode: causal ? files.flops.firstFrame + files.flops.nextFrame * (latent.frames - 1) : files.flops.vaeDecoder,
     }),
   };
+}
+
+/** Work of one step: the full or cached graph, or with a run-time cache the head and whichever rest graphs ran. */
+function stepFlops(step: StepRecord, flops: UserModelFiles['flops']): number {
+  if (!step.decision) return step.kind === 'full' ? flops.unetFull : flops.unetShallow;
+  const ran = (computed: boolean) => step.decision!.calls.some((c) => c.computed === computed);
+  return flops.denoiserHead + (ran(true) ? flops.unetFull : 0) + (ran(false) ? flops.unetShallow : 0);
 }

@@ -1,4 +1,5 @@
 import type { ChunkCounts, ModelPreset } from './models/types.ts';
+import type { OrtTensor } from './ort-backend.ts';
 import type { SchedulerConfig } from './schedulers/types.ts';
 
 /** ONNX Runtime session settings that change time or memory; every result records them. */
@@ -23,7 +24,7 @@ export type ExecutionProviderName = 'cpu' | 'cuda' | 'webgpu';
 /** What a variant changes, fully resolved: the pipeline reads nothing else. */
 export interface VariantConfig {
   name: string;
-  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache';
+  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache' | 'first-block-cache';
   /** DeepCache: a full UNet pass every `cacheInterval` steps; null when the variant caches nothing. */
   cache: { interval: number; branch: number; schedule: 'uniform' | 'non-uniform'; center: number; power: number } | null;
   /** FME feature chunking of the UNet graphs; null when off. */
@@ -32,6 +33,29 @@ export interface VariantConfig {
   sliceFrames: number | null;
   /** Model offload (sessions live only during their stage) and cache offload to host memory. */
   swap: boolean;
+  /** A cache that decides at run time, step by step, what to reuse; absent or null when the variant has none. */
+  runtimeCache?: RuntimeCacheConfig | null;
+}
+
+/** A run-time cache and its parameter: `first-block-cache` reuses the remaining blocks while the first block's residual changes by at most `threshold` (relative L1). */
+export interface RuntimeCacheConfig {
+  method: 'first-block-cache';
+  threshold: number;
+}
+
+/** One transformer call's decision at a step: whether the remaining blocks ran, and the measured change (null when nothing was computed before). */
+export interface CallDecision {
+  /** Which rows of the guided batch the call covers: the source pipeline's separate calls, or its one batched call. */
+  call: 'negative' | 'prompt' | 'batch';
+  computed: boolean;
+  change: number | null;
+}
+
+/** What a run-time cache decided at one step and the threshold it decided against. */
+export interface StepDecision {
+  method: RuntimeCacheConfig['method'];
+  threshold: number;
+  calls: CallDecision[];
 }
 
 /** One pipeline run's inputs. */
@@ -57,8 +81,32 @@ export interface PipelineRequest {
 export interface StepRecord {
   index: number;
   timestep: number;
+  /** `full`: the whole denoiser ran (with a run-time cache: the remaining blocks ran for some call); `cached`: cached work stood in. */
   kind: 'full' | 'cached';
   ms: number;
+  /** Run-time caches only: what was computed or reused, and the change that decided it. */
+  decision?: StepDecision;
+}
+
+/** A step's noise prediction as a step plan made it, with what ran. */
+export interface StepPrediction {
+  prediction: OrtTensor;
+  kind: StepRecord['kind'];
+  decision?: StepDecision;
+}
+
+/**
+ * How the denoising loop gets each step's noise prediction from the step's feeds: which graphs run, and what is
+ * kept between steps. A fixed schedule (DeepCache) and a decision measured between graph pieces are both plans.
+ */
+export interface StepPlan {
+  predict(index: number, feeds: Record<string, OrtTensor>): Promise<StepPrediction>;
+  /** After step `index`: the moment to bring a cached feature back ahead of the next step. */
+  afterStep(index: number): void;
+  /** Frees what the plan kept between steps. */
+  end(): void;
+  /** Where kept tensors lived and how big they got. */
+  report(): CacheReport;
 }
 
 /** One itemised model or cache move, counted in the stage it serves. */

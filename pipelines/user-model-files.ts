@@ -11,6 +11,7 @@ import { fuseAttention } from './onnx/attention-fusion.ts';
 import type { BlockSpanStream } from './onnx/block-cache-graphs.ts';
 import { blockCacheGraphs } from './onnx/block-cache-graphs.ts';
 import type { FirstBlockStream } from './onnx/first-block-cache-graphs.ts';
+import { firstBlockCacheGraphs } from './onnx/first-block-cache-graphs.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
 import { chunkGraph } from './onnx/graph-chunker.ts';
 import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/graph-splitter.ts';
@@ -28,13 +29,15 @@ export interface UserModelFiles {
   /** The UNet as exported, or its full-with-cache graph when the variant caches (chunked when it chunks). */
   unetFull: string;
   unetShallow: string | null;
+  /** First-block cache: the transformer through its first block (then unetFull is the rest returning the remaining blocks' residual, unetShallow the rest reusing it); null otherwise. */
+  denoiserHead: string | null;
   vaeDecoder: string;
   /** Diffusion transformers with a causal decoder: its first-frame and next-frame graphs; null otherwise. */
   causalDecoder: { firstFrame: string; nextFrame: string } | null;
   /** True when every file was optimised ahead of time, so sessions load them with optimisation off. */
   preOptimized: boolean;
   /** Work of one call of each graph, counted on the graphs before chunking (chunking moves rows only). */
-  flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; vaeDecoder: number; firstFrame: number; nextFrame: number };
+  flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; denoiserHead: number; vaeDecoder: number; firstFrame: number; nextFrame: number };
   /** The attention form the UNet graphs ran with after the fusion pass. */
   attention: AttentionReport;
 }
@@ -100,6 +103,21 @@ async function blockCacheFiles(model: UserDitSource, path: string, branch: numbe
   await writeAtomically(full, graphs.full);
   await writeAtomically(shallow, graphs.cached);
   return { full, shallow };
+}
+
+/** The head, rest and cached-rest graphs of a first-block cache on the transformer at `path`, made once in `outDir`. */
+async function firstBlockCacheFiles(model: UserDitSource, path: string, outDir: string): Promise<{ head: string; rest: string; cachedRest: string }> {
+  const stem = modelStem(path);
+  const files = { head: join(outDir, `${stem}.first-block.onnx`), rest: join(outDir, `${stem}.rest-with-residual.onnx`), cachedRest: join(outDir, `${stem}.rest-cached.onnx`) };
+  if (Object.values(files).every((file) => existsSync(file))) return files;
+  const source = await readOnnxModel(path);
+  const graphs = firstBlockCacheGraphs(source, firstBlockStreams(model));
+  await mkdir(outDir, { recursive: true });
+  await provideExternalData(source, path, outDir);
+  await writeAtomically(files.head, graphs.head);
+  await writeAtomically(files.rest, graphs.rest);
+  await writeAtomically(files.cachedRest, graphs.cachedRest);
+  return files;
 }
 
 /** The streams through the cached span of `branch` (blocks [branch, count − branch)); a stream the span's last block does not hand on is left out. */
@@ -180,7 +198,13 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     const transformer = await deployed(model.denoiser.path);
     let unetDir: string | null = null;
     let cached: { full: string; shallow: string | null } | null = null;
-    if (variant.cache) {
+    let denoiserHead: string | null = null;
+    if (variant.runtimeCache) {
+      unetDir = await derivedDir(modelDir, model.name, transformer, 'first-block cache');
+      const { head, rest, cachedRest } = await firstBlockCacheFiles(model, transformer, unetDir);
+      cached = { full: rest, shallow: cachedRest };
+      denoiserHead = head;
+    } else if (variant.cache) {
       const branch = variant.cache.branch;
       unetDir = await derivedDir(modelDir, model.name, transformer, `block cache ${branch}`);
       const { full, shallow } = await blockCacheFiles(model, transformer, branch, unetDir);
@@ -192,6 +216,7 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
       vaeEncoder: null,
       unet: cached?.full ?? transformer,
       unetShallow: cached?.shallow ?? null,
+      denoiserHead,
       unetDir,
       vaeDecoder: await deployed(model.vaeDecoder.path),
       causalDecoder: causal ? { firstFrame: await deployed(causal.firstFrame.path), nextFrame: await deployed(causal.nextFrame.path) } : null,
@@ -220,9 +245,9 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     const batchFrames = unetBatch(model) * request.frames;
     const chunkedFull = await chunkedCopy(unetFull, unetDir, variant.chunks, batchFrames);
     const chunkedShallow = unetShallow ? await chunkedCopy(unetShallow, unetDir, variant.chunks, batchFrames) : null;
-    return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, unetDir, vaeDecoder, causalDecoder: null }, { full: chunkedFull, shallow: chunkedShallow });
+    return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, denoiserHead: null, unetDir, vaeDecoder, causalDecoder: null }, { full: chunkedFull, shallow: chunkedShallow });
   }
-  return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, unetDir: unetFull === unet ? null : unetDir, vaeDecoder, causalDecoder: null });
+  return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, denoiserHead: null, unetDir: unetFull === unet ? null : unetDir, vaeDecoder, causalDecoder: null });
 }
 
 /** The deployed (fused, split) graphs of one variant, before counting and ahead-of-time optimisation. */
@@ -231,6 +256,7 @@ interface DeployedGraphs {
   vaeEncoder: string | null;
   unet: string;
   unetShallow: string | null;
+  denoiserHead: string | null;
   /** Where the UNet's derived files live; null: beside the UNet's own cache entry. */
   unetDir: string | null;
   vaeDecoder: string;
@@ -245,23 +271,24 @@ async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, 
   const { userModel: model, modelDir } = request;
   const none = { flops: 0, attentionNodes: { fused: 0, unfused: 0 } };
   const work = async (path: string | null) => (path ? countModelWork(path) : none);
-  const [fullWork, shallowWork] = [await work(graphs.unet), await work(graphs.unetShallow)];
+  const [fullWork, shallowWork, headWork] = [await work(graphs.unet), await work(graphs.unetShallow), await work(graphs.denoiserHead)];
   const flops = {
     conditionEncoder: (await work(graphs.conditionEncoder)).flops,
     vaeEncoder: (await work(graphs.vaeEncoder)).flops,
     unetFull: fullWork.flops,
     unetShallow: shallowWork.flops,
+    denoiserHead: headWork.flops,
     vaeDecoder: (await work(graphs.vaeDecoder)).flops,
     firstFrame: (await work(graphs.causalDecoder?.firstFrame ?? null)).flops,
     nextFrame: (await work(graphs.causalDecoder?.nextFrame ?? null)).flops,
   };
   const attention = attentionReport(request.session, request.executionProvider, {
-    fused: fullWork.attentionNodes.fused + shallowWork.attentionNodes.fused,
-    unfused: fullWork.attentionNodes.unfused + shallowWork.attentionNodes.unfused,
+    fused: fullWork.attentionNodes.fused + shallowWork.attentionNodes.fused + headWork.attentionNodes.fused,
+    unfused: fullWork.attentionNodes.unfused + shallowWork.attentionNodes.unfused + headWork.attentionNodes.unfused,
   });
   const unetFull = chunked?.full ?? graphs.unet;
   const unetShallow = chunked ? chunked.shallow : graphs.unetShallow;
-  const { conditionEncoder, vaeEncoder, vaeDecoder, causalDecoder } = graphs;
+  const { conditionEncoder, vaeEncoder, vaeDecoder, causalDecoder, denoiserHead } = graphs;
   const level = request.session.graphOptimizationLevel;
   let preOptimized = request.executionProvider === 'cpu' && level !== 'disabled';
   const ready = async (path: string, dir: string | null): Promise<string> => {
@@ -276,10 +303,11 @@ async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, 
     vaeEncoder: vaeEncoder ? await ready(vaeEncoder, null) : null,
     unetFull: await ready(unetFull, unetDir),
     unetShallow: unetShallow ? await ready(unetShallow, unetDir) : null,
+    denoiserHead: denoiserHead ? await ready(denoiserHead, unetDir) : null,
     vaeDecoder: await ready(vaeDecoder, null),
     causalDecoder: causalDecoder ? { firstFrame: await ready(causalDecoder.firstFrame, null), nextFrame: await ready(causalDecoder.nextFrame, null) } : null,
   };
   // One file that could not be optimised ahead of time makes every session optimise at load, as they would.
-  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, vaeDecoder, causalDecoder, preOptimized, flops, attention };
+  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, denoiserHead, vaeDecoder, causalDecoder, preOptimized, flops, attention };
   return { ...files, preOptimized, flops, attention };
 }

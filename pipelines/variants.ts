@@ -4,8 +4,14 @@ import { unetBranchCount } from './models/unet.ts';
 import type { VariantConfig } from './types.ts';
 
 /** The named variants a suite or `--variants` may list. */
-export const VARIANT_NAMES = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice'] as const;
+export const VARIANT_NAMES = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
+
+/** Variants that decide at run time from tensors between pieces of a diffusion transformer. */
+export const RUNTIME_CACHE_VARIANTS: readonly VariantName[] = ['first-block-cache'];
+
+/** The variants that run on U-Net models (every variant but the run-time caches). */
+export const UNET_VARIANT_NAMES: readonly VariantName[] = VARIANT_NAMES.filter((name) => !RUNTIME_CACHE_VARIANTS.includes(name));
 
 /** Parameter overrides a suite or the CLI may give; anything left out takes the defaults below. */
 export interface VariantOverrides {
@@ -16,10 +22,15 @@ export interface VariantOverrides {
   power?: number;
   chunks?: ChunkCounts;
   sliceFrames?: number;
+  /** Run-time caches: the change under which cached work is reused. */
+  threshold?: number;
 }
 
 /** Defaults of the LightCache runs on AnimateDiff: interval 2, branch 0, 9 chunks over batch×frames, 2 over space, 1-frame decode. */
 export const VARIANT_DEFAULTS = { cacheInterval: 2, cacheBranch: 0, schedule: 'uniform', power: 1.4, chunks: { batchFrames: 9, spatial: 2 }, sliceFrames: 1 } as const;
+
+/** diffusers' FirstBlockCacheConfig default threshold. */
+export const FIRST_BLOCK_CACHE_THRESHOLD = 0.05;
 
 function positiveInteger(name: string, value: number, max?: number): number {
   if (!Number.isInteger(value) || value < 1 || (max !== undefined && value > max)) {
@@ -38,6 +49,8 @@ export interface VariantTarget {
   cacheBranches: readonly number[];
   /** Frames one decoder call must take when the model fixes it; null when any slice size works. */
   fixedDecodeFrames: number | null;
+  /** True when the model can be cut after its first block (diffusion-transformer manifests): run-time caches run on it. */
+  runtimeCaches?: boolean;
 }
 
 /** A built-in preset as a variant target: every branch of its UNet, decoders built for any slice size. */
@@ -51,6 +64,7 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
     throw new HarnessError('unknown-variant', `unknown variant "${name}"; accepted: ${VARIANT_NAMES.join(', ')}`);
   }
   const branch = overrides.cacheBranch ?? VARIANT_DEFAULTS.cacheBranch;
+  if (RUNTIME_CACHE_VARIANTS.includes(name)) return runtimeCacheVariant(name, overrides, target);
   const caches = name !== 'baseline' && name !== 'fme';
   if (caches && !target.cacheBranches.includes(branch)) {
     const accepted = target.cacheBranches.length ? `one of ${target.cacheBranches.join(', ')}` : 'none: the model lists no DeepCache cut points (unet.deepCache.cutPoints)';
@@ -104,5 +118,18 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
       return lightcache(false, true, false);
     case 'lightcache-slice':
       return lightcache(false, false, true);
+    case 'first-block-cache':
+      return runtimeCacheVariant(name, overrides, target);
   }
+}
+
+function runtimeCacheVariant(name: VariantName, overrides: VariantOverrides, target: VariantTarget): VariantConfig {
+  if (!target.runtimeCaches) {
+    throw new HarnessError('bad-variant-parameter', `${name} runs on diffusion-transformer model manifests (kind "text-to-video-dit") with at least two blocks; model ${target.name} is not one`);
+  }
+  const threshold = overrides.threshold ?? FIRST_BLOCK_CACHE_THRESHOLD;
+  if (!Number.isFinite(threshold) || threshold < 0) {
+    throw new HarnessError('bad-variant-parameter', `threshold must be a number ≥ 0 (a relative L1 change; diffusers' default ${FIRST_BLOCK_CACHE_THRESHOLD}), got ${threshold}`);
+  }
+  return { name, kind: 'first-block-cache', cache: null, chunks: null, sliceFrames: null, swap: false, runtimeCache: { method: 'first-block-cache', threshold } };
 }
