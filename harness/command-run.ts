@@ -41,7 +41,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   power: { type: 'string', help: 'non-uniform schedule: starting exponent (> 1)' },
   chunks: { type: 'string', help: 'FME chunk counts as <batch×frames>x<spatial>, e.g. 9x2' },
   'slice-frames': { type: 'string', help: 'LightCache slice: frames decoded per VAE call' },
-  threshold: { type: 'string', help: "first-block-cache: relative L1 change of the first block's residual at or under which the remaining blocks are reused (default 0.05)" },
+  threshold: { type: 'string', help: "run-time caches: first-block-cache reuses while the first block's residual changes by at most this (relative L1, default 0.05); teacache skips while its accumulated rescaled change stays under it (default 0.08)" },
   'cpu-mem-arena': { type: 'string', help: 'ORT CPU memory arena', choices: ON_OFF },
   'mem-pattern': { type: 'string', help: 'ORT memory pattern planning', choices: ON_OFF },
   'fuse-attention': { type: 'string', help: 'attention as one fused operator (ORT MultiHeadAttention), as deployed; off keeps MatMul-Softmax-MatMul', choices: ON_OFF },

@@ -34,7 +34,7 @@ export const SessionSettingsSchema = z
 export const VariantSpecSchema = z
   .strictObject({
     name: name().describe("e.g. 'lightcache-swap'"),
-    kind: z.enum(['baseline', 'deepcache', 'fme', 'lightcache', 'first-block-cache']),
+    kind: z.enum(['baseline', 'deepcache', 'fme', 'lightcache', 'first-block-cache', 'teacache']),
     cacheInterval: positiveCount().optional(),
     cacheBranch: count().optional(),
     schedule: z.enum(['uniform', 'non-uniform']).optional(),
@@ -151,14 +151,15 @@ export const StageStatsSchema = z
 
 export const StepDecisionSchema = z
   .strictObject({
-    method: z.enum(['first-block-cache']),
+    method: z.enum(['first-block-cache', 'teacache']),
     threshold: z.number().nonnegative(),
     calls: z
       .array(
         z.strictObject({
           call: z.enum(['negative', 'prompt', 'batch']).describe('the rows of the guided batch one call of the source pipeline covers'),
           computed: z.boolean().describe('true: the remaining blocks ran; false: their kept residual stood in'),
-          change: z.number().nonnegative().nullable().describe('relative L1 change of the first block\'s residual since the call\'s last computed step; null on the first'),
+          change: z.number().nullable().describe('first-block-cache: relative L1 change of the first block\'s residual since the call\'s last computed step; teacache: the rescaled relative L1 change of the timestep embedding since the previous step; null on the first step'),
+          accumulated: z.number().optional().describe('teacache: the accumulated rescaled change compared with the threshold; absent on the steps it always computes'),
         }),
       )
       .min(1),

@@ -13,7 +13,7 @@ import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
 import { ditCacheBranches } from '../pipelines/user-model-files.ts';
-import { UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
+import { RUNTIME_CACHE_VARIANTS, UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
@@ -38,7 +38,7 @@ export const NUMERIC_LIMITS = {
   center: { min: 0, max: 999 },
   power: { min: 1.0000001, max: 100 },
   sliceFrames: { min: 1, max: 32 },
-  threshold: { min: 0, max: 100 },
+  threshold: { min: 0, max: 1_000_000 },
   threads: { min: 0, max: 256 },
   // glibc caps M_MMAP_THRESHOLD at 32 MiB on 64-bit machines and ignores larger values.
   mallocMmapThreshold: { min: 0, max: 32 * 2 ** 20 },
@@ -61,7 +61,7 @@ const variantParameters = {
   power: z.number().gt(1).max(L.power.max).optional(),
   chunks: chunkCounts.optional(),
   sliceFrames: int(L.sliceFrames).optional(),
-  threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches (first-block-cache): the relative L1 change of the first block\'s residual at or under which the remaining blocks are reused; default 0.05'),
+  threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches: first-block-cache reuses the remaining blocks while the relative L1 change of the first block\'s residual is at or under it (default 0.05); teacache skips the blocks while the accumulated rescaled change of the timestep embedding is under it (default 0.08)'),
 };
 
 /** A suite file as written by a user (YAML or JSON); everything is optional and takes the defaults below. */
@@ -137,7 +137,7 @@ const DEFAULTS = {
 export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource | UserDitSource };
 
 /** Variant kinds that run on diffusion-transformer manifests (kind "text-to-video-dit"); the others are refused before anything runs. */
-export const DIT_VARIANT_KINDS: readonly VariantConfig['kind'][] = ['baseline', 'deepcache', 'first-block-cache'];
+export const DIT_VARIANT_KINDS: readonly VariantConfig['kind'][] = ['baseline', 'deepcache', 'first-block-cache', 'teacache'];
 
 /** A suite ready to run: the recorded form plus what each child needs. */
 export interface PlannedSuite {
@@ -181,7 +181,8 @@ function userTarget(model: UserModelSource | UserDitSource): VariantTarget {
     name: model.name,
     cacheBranches: model.kind === 'text-to-video-dit' ? ditCacheBranches(model) : model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b),
     fixedDecodeFrames: model.vaeDecoder.framesPerCall,
-    runtimeCaches: model.kind === 'text-to-video-dit' && model.denoiser.architecture.blocks.count >= 2,
+    runtimeCaches:
+      model.kind === 'text-to-video-dit' && model.denoiser.architecture.blocks.count >= 2 ? ['first-block-cache', ...(model.denoiser.teaCache ? (['teacache'] as const) : [])] : [],
   };
 }
 
@@ -286,7 +287,9 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     ...(merged.threshold !== undefined ? { threshold: merged.threshold } : {}),
   };
   const dit = user?.kind === 'text-to-video-dit' ? user : null;
-  const entries = (merged.variants ?? (dit ? [...DIT_VARIANT_KINDS] : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));
+  // A DiT suite that names no variants runs those the model supports (teacache only where its manifest gives the measure).
+  const ditDefaults = dit ? DIT_VARIANT_KINDS.filter((kind) => !(RUNTIME_CACHE_VARIANTS as readonly string[]).includes(kind) || (userTarget(dit).runtimeCaches ?? []).includes(kind as 'teacache')) : [];
+  const entries = (merged.variants ?? (dit ? ditDefaults : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));
   // The baseline runs first so every other variant's frames can be compared with its frames.
   entries.sort((a, b) => Number(b.name === 'baseline') - Number(a.name === 'baseline'));
   // Checked before the variants are resolved against the model, whose own checks (cut points) would speak of UNets.

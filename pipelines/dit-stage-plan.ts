@@ -11,8 +11,11 @@ import { floatTensor } from './ort-backend.ts';
 import { gaussianNoise } from './seeded-random.ts';
 import type { StagePlan, StageSessions } from './stage-sessions.ts';
 import type { PipelineEvent, StepPlan, StepRecord, UserPipelineRequest } from './types.ts';
-import type { FirstBlockCacheOptions } from './first-block-cache-plan.ts';
-import { firstBlockCachePlan } from './first-block-cache-plan.ts';
+import { FirstBlockChange } from './first-block-change.ts';
+import type { RuntimeCacheOptions } from './runtime-cache-plan.ts';
+import { runtimeCachePlan } from './runtime-cache-plan.ts';
+import { TeaCacheChange } from './teacache-change.ts';
+import { teaCacheOf } from './user-model-files.ts';
 import { guideFrames, staticShape, typedTensor } from './user-conditioning.ts';
 import type { UserModelFiles } from './user-model-files.ts';
 
@@ -60,7 +63,7 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
   const denoiseKeys = [...(files.denoiserHead ? ['denoiser-head'] : []), 'denoiser', ...(files.unetShallow ? ['denoiser-cached'] : [])];
   // A first-block cache decides per call of the source pipeline: WanPipeline calls the model for the negative prompt
   // and the prompt separately (one cache state each), a batched pipeline once for both rows.
-  const calls: FirstBlockCacheOptions['calls'] =
+  const calls: RuntimeCacheOptions['calls'] =
     guided && denoiser.guidanceCalls === 'separate'
       ? [
           { call: 'negative', rows: [0] },
@@ -71,9 +74,14 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
     const full = await sessions.sessionFor('denoiser', files.unetFull, 'denoise');
     const shallow = files.unetShallow ? await sessions.sessionFor('denoiser-cached', files.unetShallow, 'denoise') : null;
     const noisePrediction = denoiser.outputs.noisePred.name;
-    if (variant.runtimeCache && files.denoiserHead && shallow) {
+    const runtime = variant.runtimeCache;
+    if (runtime && files.denoiserHead && shallow) {
       const head = await sessions.sessionFor('denoiser-head', files.denoiserHead, 'denoise');
-      return firstBlockCachePlan({ head, rest: full, cachedRest: shallow, threshold: variant.runtimeCache.threshold, calls, noisePrediction });
+      const decider =
+        runtime.method === 'teacache'
+          ? new TeaCacheChange(teaCacheOf(model).modulatedInput, runtime.threshold, teaCacheOf(model).coefficients, request.steps, calls.length)
+          : new FirstBlockChange(runtime.threshold, calls.length);
+      return runtimeCachePlan({ method: runtime.method, head, rest: full, cachedRest: shallow, decider, calls, noisePrediction });
     }
     return scheduledCachePlan({ steps: request.steps, cacheSchedule: variant.cache, full, shallow, cache, cacheFeature: CACHE_FEATURE, noisePrediction });
   };

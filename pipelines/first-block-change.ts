@@ -1,10 +1,14 @@
+import { FIRST_BLOCK_RESIDUAL } from './onnx/first-block-cache-graphs.ts';
+import type { CallDecider } from './types.ts';
+
 /**
  * First Block Cache's decision (diffusers' FirstBlockCacheConfig): the remaining blocks run when the first block's
  * residual changed, since the last step that ran them, by more than `threshold` in relative L1 (mean |r − r₀| over
  * mean |r₀|); the first step always runs them. Each transformer call of the source pipeline keeps its own r₀, as
  * diffusers keeps one cache state per call (cache context).
  */
-export class FirstBlockChange {
+export class FirstBlockChange implements CallDecider {
+  readonly input = FIRST_BLOCK_RESIDUAL;
   private readonly last: (Float32Array | null)[];
 
   constructor(
@@ -15,7 +19,7 @@ export class FirstBlockChange {
   }
 
   /** Decides for call `call` from its first-block residual; a computed call's residual becomes its new reference. */
-  decide(call: number, residual: Float32Array): { computed: boolean; change: number | null } {
+  decide(call: number, _step: number, residual: Float32Array): { computed: boolean; change: number | null } {
     const previous = this.last[call];
     let change: number | null = null;
     if (previous) {

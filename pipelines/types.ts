@@ -24,7 +24,7 @@ export type ExecutionProviderName = 'cpu' | 'cuda' | 'webgpu';
 /** What a variant changes, fully resolved: the pipeline reads nothing else. */
 export interface VariantConfig {
   name: string;
-  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache' | 'first-block-cache';
+  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache' | 'first-block-cache' | 'teacache';
   /** DeepCache: a full UNet pass every `cacheInterval` steps; null when the variant caches nothing. */
   cache: { interval: number; branch: number; schedule: 'uniform' | 'non-uniform'; center: number; power: number } | null;
   /** FME feature chunking of the UNet graphs; null when off. */
@@ -37,10 +37,25 @@ export interface VariantConfig {
   runtimeCache?: RuntimeCacheConfig | null;
 }
 
-/** A run-time cache and its parameter: `first-block-cache` reuses the remaining blocks while the first block's residual changes by at most `threshold` (relative L1). */
+/**
+ * A run-time cache and its parameter: `first-block-cache` reuses the remaining blocks while the first block's
+ * residual changes by at most `threshold` (relative L1); `teacache` skips the block stack while the accumulated
+ * rescaled change of the timestep embedding stays under `threshold`.
+ */
 export interface RuntimeCacheConfig {
-  method: 'first-block-cache';
+  method: 'first-block-cache' | 'teacache';
   threshold: number;
+}
+
+/** Decides per transformer call, from one output of the head graph, whether the cached blocks run at a step. */
+export interface CallDecider {
+  /** The head output the decision reads ([batch, ...]; each call gets its rows). */
+  readonly input: string;
+  readonly threshold: number;
+  decide(call: number, step: number, measured: Float32Array): Omit<CallDecision, 'call'>;
+  /** Bytes of what the decider keeps between steps. */
+  bytes(): number;
+  clear(): void;
 }
 
 /** One transformer call's decision at a step: whether the remaining blocks ran, and the measured change (null when nothing was computed before). */
@@ -49,6 +64,8 @@ export interface CallDecision {
   call: 'negative' | 'prompt' | 'batch';
   computed: boolean;
   change: number | null;
+  /** TeaCache: the accumulated rescaled change compared with the threshold; absent on steps it always computes. */
+  accumulated?: number;
 }
 
 /** What a run-time cache decided at one step and the threshold it decided against. */

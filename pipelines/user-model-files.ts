@@ -5,19 +5,20 @@ import { dirname, join } from 'node:path';
 import { attentionFormFor, attentionReport } from './attention-form.ts';
 import { HarnessError } from './harness-error.ts';
 import { ensureOptimizedModel } from './models/model-store.ts';
-import type { ChunkCounts, UserDitSource } from './models/types.ts';
+import type { ChunkCounts, ManifestTeaCache, UserDitSource } from './models/types.ts';
 import { INLINE_LIMIT_BYTES, externalDataBytes, externalTensors, inlineExternalData } from './onnx/external-data.ts';
 import { fuseAttention } from './onnx/attention-fusion.ts';
 import type { BlockSpanStream } from './onnx/block-cache-graphs.ts';
 import { blockCacheGraphs } from './onnx/block-cache-graphs.ts';
 import type { FirstBlockStream } from './onnx/first-block-cache-graphs.ts';
 import { firstBlockCacheGraphs } from './onnx/first-block-cache-graphs.ts';
+import { teaCacheGraphs } from './onnx/teacache-graphs.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
 import { chunkGraph } from './onnx/graph-chunker.ts';
 import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/graph-splitter.ts';
 import type { OnnxModel } from './onnx/model-file.ts';
 import { encodeOnnxModel, externalDataFiles, modelStem, readOnnxModel } from './onnx/model-file.ts';
-import type { AttentionReport, UserPipelineRequest } from './types.ts';
+import type { AttentionReport, RuntimeCacheConfig, UserPipelineRequest } from './types.ts';
 import { unetBatch } from './user-conditioning.ts';
 
 /** The files one variant of a user model runs, and the work of one call of each. */
@@ -105,13 +106,14 @@ async function blockCacheFiles(model: UserDitSource, path: string, branch: numbe
   return { full, shallow };
 }
 
-/** The head, rest and cached-rest graphs of a first-block cache on the transformer at `path`, made once in `outDir`. */
-async function firstBlockCacheFiles(model: UserDitSource, path: string, outDir: string): Promise<{ head: string; rest: string; cachedRest: string }> {
+/** The head, rest and cached-rest graphs of a run-time cache on the transformer at `path`, made once in `outDir`. */
+async function runtimeCacheFiles(model: UserDitSource, path: string, method: RuntimeCacheConfig['method'], outDir: string): Promise<{ head: string; rest: string; cachedRest: string }> {
   const stem = modelStem(path);
-  const files = { head: join(outDir, `${stem}.first-block.onnx`), rest: join(outDir, `${stem}.rest-with-residual.onnx`), cachedRest: join(outDir, `${stem}.rest-cached.onnx`) };
+  const files = { head: join(outDir, `${stem}.${method}-head.onnx`), rest: join(outDir, `${stem}.${method}-rest-with-residual.onnx`), cachedRest: join(outDir, `${stem}.${method}-rest-cached.onnx`) };
   if (Object.values(files).every((file) => existsSync(file))) return files;
   const source = await readOnnxModel(path);
-  const graphs = firstBlockCacheGraphs(source, firstBlockStreams(model));
+  const streams = firstBlockStreams(model);
+  const graphs = method === 'teacache' ? teaCacheGraphs(source, streams, teaCacheOf(model).modulatedInput) : firstBlockCacheGraphs(source, streams);
   await mkdir(outDir, { recursive: true });
   await provideExternalData(source, path, outDir);
   await writeAtomically(files.head, graphs.head);
@@ -146,6 +148,14 @@ export function firstBlockStreams(model: UserDitSource): FirstBlockStream[] {
     if (!input || !firstOutput) return [];
     return [{ input, firstOutput, lastOutput: blocks.outputs[blocks.count - 1]![stream] ?? null, tokens: model.denoiser.tokens[stream as 'image' | 'text'] }];
   });
+}
+
+/** The manifest's TeaCache measure, or the error naming what a manifest must give for it. */
+export function teaCacheOf(model: UserDitSource): ManifestTeaCache {
+  if (!model.denoiser.teaCache) {
+    throw new HarnessError('bad-variant-parameter', `teacache: ${model.manifestPath} gives no denoiser.teaCache (the timestep-embedding tensor TeaCache measures and the polynomial coefficients that rescale its change)`);
+  }
+  return model.denoiser.teaCache;
 }
 
 /** The cache branches of a diffusion transformer: 0 up to the branch that leaves one block cached in the middle. */
@@ -200,8 +210,9 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     let cached: { full: string; shallow: string | null } | null = null;
     let denoiserHead: string | null = null;
     if (variant.runtimeCache) {
-      unetDir = await derivedDir(modelDir, model.name, transformer, 'first-block cache');
-      const { head, rest, cachedRest } = await firstBlockCacheFiles(model, transformer, unetDir);
+      const { method } = variant.runtimeCache;
+      unetDir = await derivedDir(modelDir, model.name, transformer, method);
+      const { head, rest, cachedRest } = await runtimeCacheFiles(model, transformer, method, unetDir);
       cached = { full: rest, shallow: cachedRest };
       denoiserHead = head;
     } else if (variant.cache) {

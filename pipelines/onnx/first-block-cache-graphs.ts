@@ -20,12 +20,12 @@ export interface FirstBlockStream {
   tokens: number;
 }
 
-/** The three graphs of a first-block cache, and the tensors the head hands the rest. */
+/** The three graphs of a run-time cache (first-block cache, TeaCache), and the tensors the head hands the rest. */
 export interface FirstBlockCacheGraphs {
   head: OnnxModel;
-  /** The rest of the transformer, also returning the remaining blocks' residual as `cache_feature`. */
+  /** The rest of the transformer, also returning the cached blocks' residual as `cache_feature`. */
   rest: OnnxModel;
-  /** The rest with `cache_feature` added to the first block's output in place of the remaining blocks. */
+  /** The rest with `cache_feature` added to the cached blocks' input in place of those blocks. */
   cachedRest: OnnxModel;
   crossing: string[];
 }

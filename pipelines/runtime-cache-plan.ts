@@ -1,19 +1,18 @@
-import { FirstBlockChange } from './first-block-change.ts';
-import { FIRST_BLOCK_RESIDUAL } from './onnx/first-block-cache-graphs.ts';
 import { CACHE_FEATURE } from './onnx/graph-splitter.ts';
 import type { ModelSession, OrtTensor } from './ort-backend.ts';
 import { floatTensor, readFloat } from './ort-backend.ts';
-import type { CallDecision, StepPlan } from './types.ts';
+import type { CallDecider, CallDecision, RuntimeCacheConfig, StepPlan } from './types.ts';
 
-/** The graphs of a first-block cache, its threshold and the transformer calls it decides for. */
-export interface FirstBlockCacheOptions {
-  /** The transformer through its first block, also returning that block's image-stream residual. */
+/** The graphs of a run-time cache, what decides, and the transformer calls it decides for. */
+export interface RuntimeCacheOptions {
+  method: RuntimeCacheConfig['method'];
+  /** The transformer up to the cached blocks, also returning the tensor the decision reads (`decider.input`). */
   head: ModelSession;
-  /** The rest of the transformer, also returning the residual of the remaining blocks (`cache_feature`). */
+  /** The rest of the transformer, also returning the residual of the cached blocks (`cache_feature`). */
   rest: ModelSession;
-  /** The rest with `cache_feature` added in place of the remaining blocks. */
+  /** The rest with `cache_feature` added in place of the cached blocks. */
   cachedRest: ModelSession;
-  threshold: number;
+  decider: CallDecider;
   /** Rows of the batch each call of the source pipeline covers: one entry per call, each deciding on its own. */
   calls: { call: CallDecision['call']; rows: readonly number[] }[];
   noisePrediction: string;
@@ -44,24 +43,23 @@ function withRows(target: HostTensor, source: HostTensor, rows: readonly number[
 }
 
 /**
- * First Block Cache as a step plan: every step runs the head; each call whose first-block residual changed by more
- * than the threshold since its last computed step has the remaining blocks run (rest graph, whose residual is kept),
+ * A run-time cache as a step plan: every step runs the head; the decider reads one of its outputs per call of the
+ * source pipeline, and each call it says to compute has the cached blocks run (rest graph, whose residual is kept),
  * the others reuse their kept residual (cached rest graph). When the calls of one step disagree both graphs run on
  * the batch and each call's rows are taken from the graph its decision chose, so each call's result is the one it
  * would get alone.
  */
-export function firstBlockCachePlan(options: FirstBlockCacheOptions): StepPlan {
-  const { head, rest, cachedRest, calls } = options;
-  const change = new FirstBlockChange(options.threshold, calls.length);
+export function runtimeCachePlan(options: RuntimeCacheOptions): StepPlan {
+  const { head, rest, cachedRest, calls, decider } = options;
   let kept: HostTensor | null = null;
   let peakBytes = 0;
   const pick = (session: ModelSession, ...sources: Record<string, OrtTensor>[]) =>
     Object.fromEntries(session.inputNames.map((name) => [name, sources.find((s) => s[name])?.[name]!]));
   return {
-    async predict(_index, feeds) {
+    async predict(index, feeds) {
       const handed = await head.run(pick(head, feeds));
-      const residual = await host(handed[FIRST_BLOCK_RESIDUAL]!);
-      const decisions = calls.map((c, i) => ({ call: c.call, ...change.decide(i, rowsOf(residual, c.rows)) }));
+      const measured = await host(handed[decider.input]!);
+      const decisions = calls.map((c, i) => ({ call: c.call, ...decider.decide(i, index, rowsOf(measured, c.rows)) }));
       const computedRows = calls.flatMap((c, i) => (decisions[i]!.computed ? c.rows : []));
       const reusedRows = calls.flatMap((c, i) => (decisions[i]!.computed ? [] : c.rows));
       let computed: HostTensor | null = null;
@@ -77,21 +75,21 @@ export function firstBlockCachePlan(options: FirstBlockCacheOptions): StepPlan {
         const out = await cachedRest.run(pick(cachedRest, feeds, handed, { [CACHE_FEATURE]: floatTensor(kept.data, kept.dims) }));
         reused = await host(out[options.noisePrediction]!);
       }
-      peakBytes = Math.max(peakBytes, (kept?.data.byteLength ?? 0) + change.bytes());
+      peakBytes = Math.max(peakBytes, (kept?.data.byteLength ?? 0) + decider.bytes());
       const made = computed && reused ? withRows(computed, reused, reusedRows) : (computed ?? reused)!;
       return {
         prediction: floatTensor(made.data, made.dims),
         kind: computedRows.length ? 'full' : 'cached',
-        decision: { method: 'first-block-cache', threshold: options.threshold, calls: decisions },
+        decision: { method: options.method, threshold: decider.threshold, calls: decisions },
       };
     },
     afterStep() {},
     end() {
       kept = null;
-      change.clear();
+      decider.clear();
     },
     report() {
-      return { peakBytes, location: peakBytes ? 'host' : 'none', ...(peakBytes ? { note: 'the remaining blocks\' residual and each call\'s reference first-block residual, kept in host memory where the decision reads them' } : {}) };
+      return { peakBytes, location: peakBytes ? 'host' : 'none', ...(peakBytes ? { note: 'the cached blocks\' residual and what each call\'s decision compares against, kept in host memory where the decision reads them' } : {}) };
     },
   };
 }
