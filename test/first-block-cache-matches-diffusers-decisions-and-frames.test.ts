@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PARITY_TOLERANCE } from '../tools/parity/check-parity.ts';
-import { checkFirstBlockCacheParity, formatDecisions, recordedFirstBlockCacheReference, runFirstBlockCacheReference } from '../tools/parity/first-block-cache-parity.ts';
+import { checkRuntimeCacheParity, formatDecisions, recordedRuntimeCacheReference, runRuntimeCacheReference } from '../tools/parity/runtime-cache-parity.ts';
 import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
 
 // lightbench's first-block-cache on wan-tiny against diffusers' WanPipeline with the FirstBlockCache hook, same
@@ -17,9 +17,9 @@ const fixture = join(USER_MODELS_DIR, 'wan-tiny');
 
 describe(`wan-tiny first-block-cache against diffusers' FirstBlockCache (${python ? 'PyTorch run now' : 'recorded PyTorch run'})`, () => {
   it('computes and reuses the same calls at every step and gives the same video within 1e-3 relative', async () => {
-    const reference = python ? await runFirstBlockCacheReference(fixture, python) : recordedFirstBlockCacheReference(fixture);
+    const reference = python ? await runRuntimeCacheReference('first-block-cache', fixture, python) : recordedRuntimeCacheReference('first-block-cache', fixture);
     try {
-      const parity = await checkFirstBlockCacheParity(fixture, reference);
+      const parity = await checkRuntimeCacheParity(fixture, reference);
       for (const line of formatDecisions(parity)) console.log(line);
       console.log(`max abs error ${parity.maxAbsError.toExponential(2)}, relative ${parity.relativeError.toExponential(2)}; reuse changed the video by up to ${parity.reuseChangedMaxAbs.toExponential(2)}`);
       const outcomes = (steps: { call: string; computed: boolean }[][]) => steps.map((calls) => calls.map((c) => `${c.call}:${c.computed ? 'computed' : 'reused'}`));
