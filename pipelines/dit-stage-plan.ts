@@ -30,7 +30,9 @@ interface DitConditioning {
  * the prompt and negative prompt encoded one at a time, the transformer on the [negative, prompt] batch each step
  * with classifier-free guidance, and the latents decoded by the causal VAE (frame by frame with its cache carried
  * where the manifest gives those graphs, else all frames in one call). DeepCache runs as a block cache over the
- * blocks between its branch's live ends. Frames come out [frames, 3, H, W] in [0, 1].
+ * blocks between its branch's live ends; run-time caches (first-block-cache, teacache) as a head graph, a decision
+ * per call from one of its outputs, and the rest of the transformer computed or reusing its kept residual.
+ * Frames come out [frames, 3, H, W] in [0, 1].
  */
 export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource, files: UserModelFiles, sessions: StageSessions, emit: (event: PipelineEvent) => void): StagePlan<DitConditioning> {
   const { variant, inputs = {} } = request;
@@ -61,7 +63,7 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
   // run the blocks outside that span on it (the feature is the one cache the denoising loop keeps).
   const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, false) : null;
   const denoiseKeys = [...(files.denoiserHead ? ['denoiser-head'] : []), 'denoiser', ...(files.unetShallow ? ['denoiser-cached'] : [])];
-  // A first-block cache decides per call of the source pipeline: WanPipeline calls the model for the negative prompt
+  // A run-time cache decides per call of the source pipeline: WanPipeline calls the model for the negative prompt
   // and the prompt separately (one cache state each), a batched pipeline once for both rows.
   const calls: RuntimeCacheOptions['calls'] =
     guided && denoiser.guidanceCalls === 'separate'
@@ -75,7 +77,8 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
     const shallow = files.unetShallow ? await sessions.sessionFor('denoiser-cached', files.unetShallow, 'denoise') : null;
     const noisePrediction = denoiser.outputs.noisePred.name;
     const runtime = variant.runtimeCache;
-    if (runtime && files.denoiserHead && shallow) {
+    if (runtime) {
+      if (!files.denoiserHead || !shallow) throw new HarnessError('bad-variant-parameter', `variant ${variant.name}: the ${runtime.method} graphs (head, rest, cached rest) were not prepared for ${model.name}`);
       const head = await sessions.sessionFor('denoiser-head', files.denoiserHead, 'denoise');
       const decider =
         runtime.method === 'teacache'
