@@ -1,6 +1,6 @@
 import { CACHE_FEATURE } from './onnx/graph-splitter.ts';
 import type { ModelSession, OrtTensor } from './ort-backend.ts';
-import { floatTensor, readFloat } from './ort-backend.ts';
+import { floatTensor, readFloat, tensorBytes } from './ort-backend.ts';
 import type { CallDecider, CallDecision, RuntimeCacheConfig, StepPlan } from './types.ts';
 
 /** The graphs of a run-time cache, what decides, and the transformer calls it decides for. */
@@ -18,28 +18,21 @@ export interface RuntimeCacheOptions {
   noisePrediction: string;
 }
 
-/** Host copy of a tensor that keeps its shape. */
-interface HostTensor {
-  data: Float32Array;
-  dims: readonly number[];
-}
-
-const host = async (tensor: OrtTensor): Promise<HostTensor> => ({ data: Float32Array.from(await readFloat(tensor)), dims: [...tensor.dims] });
-
-/** The rows of a [batch, ...] tensor, concatenated. */
-function rowsOf(tensor: HostTensor, rows: readonly number[]): Float32Array {
-  const size = tensor.data.length / tensor.dims[0]!;
+/** The rows of a [batch, ...] array, concatenated. */
+function rowsOf(data: Float32Array, batch: number, rows: readonly number[]): Float32Array {
+  const size = data.length / batch;
   const out = new Float32Array(rows.length * size);
-  rows.forEach((row, i) => out.set(tensor.data.subarray(row * size, (row + 1) * size), i * size));
+  rows.forEach((row, i) => out.set(data.subarray(row * size, (row + 1) * size), i * size));
   return out;
 }
 
-/** `target` with `rows` taken from `source` (both [batch, ...], same shape). */
-function withRows(target: HostTensor, source: HostTensor, rows: readonly number[]): HostTensor {
-  const size = target.data.length / target.dims[0]!;
-  const data = Float32Array.from(target.data);
-  for (const row of rows) data.set(source.data.subarray(row * size, (row + 1) * size), row * size);
-  return { data, dims: target.dims };
+/** `target` with `rows` taken from `source` (both [batch, ...], same shape), as a new tensor. */
+async function withRows(target: OrtTensor, source: OrtTensor, rows: readonly number[]): Promise<OrtTensor> {
+  const data = Float32Array.from(await readFloat(target));
+  const from = await readFloat(source);
+  const size = data.length / target.dims[0]!;
+  for (const row of rows) data.set(from.subarray(row * size, (row + 1) * size), row * size);
+  return floatTensor(data, target.dims);
 }
 
 /**
@@ -51,34 +44,35 @@ function withRows(target: HostTensor, source: HostTensor, rows: readonly number[
  */
 export function runtimeCachePlan(options: RuntimeCacheOptions): StepPlan {
   const { head, rest, cachedRest, calls, decider } = options;
-  let kept: HostTensor | null = null;
+  // The kept residual stays the tensor the runtime returned; rows are copied only when the calls of a step disagree.
+  let kept: OrtTensor | null = null;
   let peakBytes = 0;
   const pick = (session: ModelSession, ...sources: Record<string, OrtTensor>[]) =>
     Object.fromEntries(session.inputNames.map((name) => [name, sources.find((s) => s[name])?.[name]!]));
   return {
     async predict(index, feeds) {
       const handed = await head.run(pick(head, feeds));
-      const measured = await host(handed[decider.input]!);
-      const decisions = calls.map((c, i) => ({ call: c.call, ...decider.decide(i, index, rowsOf(measured, c.rows)) }));
+      const measured = handed[decider.input]!;
+      const values = await readFloat(measured);
+      const decisions = calls.map((c, i) => ({ call: c.call, ...decider.decide(i, index, rowsOf(values, measured.dims[0]!, c.rows)) }));
       const computedRows = calls.flatMap((c, i) => (decisions[i]!.computed ? c.rows : []));
       const reusedRows = calls.flatMap((c, i) => (decisions[i]!.computed ? [] : c.rows));
-      let computed: HostTensor | null = null;
-      let reused: HostTensor | null = null;
+      let computed: OrtTensor | null = null;
+      let reused: OrtTensor | null = null;
       if (computedRows.length) {
         const out = await rest.run(pick(rest, feeds, handed));
-        const feature = await host(out[CACHE_FEATURE]!);
-        kept = kept && reusedRows.length ? withRows(kept, feature, computedRows) : feature;
-        computed = await host(out[options.noisePrediction]!);
+        const feature = out[CACHE_FEATURE]!;
+        kept = kept && reusedRows.length ? await withRows(kept, feature, computedRows) : feature;
+        computed = out[options.noisePrediction]!;
       }
       if (reusedRows.length) {
-        if (!kept) throw new Error('a call reused the remaining blocks before any step computed them');
-        const out = await cachedRest.run(pick(cachedRest, feeds, handed, { [CACHE_FEATURE]: floatTensor(kept.data, kept.dims) }));
-        reused = await host(out[options.noisePrediction]!);
+        if (!kept) throw new Error('a call reused the cached blocks before any step computed them');
+        const out = await cachedRest.run(pick(cachedRest, feeds, handed, { [CACHE_FEATURE]: kept }));
+        reused = out[options.noisePrediction]!;
       }
-      peakBytes = Math.max(peakBytes, (kept?.data.byteLength ?? 0) + decider.bytes());
-      const made = computed && reused ? withRows(computed, reused, reusedRows) : (computed ?? reused)!;
+      peakBytes = Math.max(peakBytes, (kept ? tensorBytes(kept) : 0) + decider.bytes());
       return {
-        prediction: floatTensor(made.data, made.dims),
+        prediction: computed && reused ? await withRows(computed, reused, reusedRows) : (computed ?? reused)!,
         kind: computedRows.length ? 'full' : 'cached',
         decision: { method: options.method, threshold: decider.threshold, calls: decisions },
       };
