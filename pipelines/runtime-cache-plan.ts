@@ -1,22 +1,7 @@
 import { CACHE_FEATURE } from './onnx/graph-splitter.ts';
 import type { ModelSession, OrtTensor } from './ort-backend.ts';
 import { floatTensor, readFloat, tensorBytes } from './ort-backend.ts';
-import type { CallDecider, CallDecision, RuntimeCacheConfig, StepPlan } from './types.ts';
-
-/** The graphs of a run-time cache, what decides, and the transformer calls it decides for. */
-export interface RuntimeCacheOptions {
-  method: RuntimeCacheConfig['method'];
-  /** The transformer up to the cached blocks, also returning the tensor the decision reads (`decider.input`). */
-  head: ModelSession;
-  /** The rest of the transformer, also returning the residual of the cached blocks (`cache_feature`). */
-  rest: ModelSession;
-  /** The rest with `cache_feature` added in place of the cached blocks. */
-  cachedRest: ModelSession;
-  decider: CallDecider;
-  /** Rows of the batch each call of the source pipeline covers: one entry per call, each deciding on its own. */
-  calls: { call: CallDecision['call']; rows: readonly number[] }[];
-  noisePrediction: string;
-}
+import type { RuntimeCacheOptions, StepPlan } from './types.ts';
 
 /** The rows of a [batch, ...] array, concatenated. */
 function rowsOf(data: Float32Array, batch: number, rows: readonly number[]): Float32Array {

@@ -1,23 +1,5 @@
-import type { CacheScheduleOptions } from './deepcache-schedule.ts';
 import { fullStepIndices } from './deepcache-schedule.ts';
-import type { FeatureCache } from './feature-cache.ts';
-import type { ModelSession } from './ort-backend.ts';
-import type { StepPlan } from './types.ts';
-
-/** The graphs and cache of a step plan on a fixed schedule. */
-export interface ScheduledCacheOptions {
-  /** Steps of the run (the schedule's length). */
-  steps: number;
-  /** DeepCache's schedule; null runs the full graph every step. */
-  cacheSchedule: CacheScheduleOptions | null;
-  full: ModelSession;
-  /** The shallow graph cached steps run; null when every step is full. */
-  shallow: ModelSession | null;
-  cache: FeatureCache | null;
-  /** Name of the cut feature: an output of the full graph, an input of the shallow one. */
-  cacheFeature: string;
-  noisePrediction: string;
-}
+import type { ScheduledCacheOptions, StepPlan } from './types.ts';
 
 /**
  * DeepCache's plan: full steps come from a schedule fixed before the run; a full step runs the full graph and

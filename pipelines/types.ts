@@ -1,5 +1,7 @@
 import type { ChunkCounts, ModelPreset } from './models/types.ts';
-import type { OrtTensor } from './ort-backend.ts';
+import type { CacheScheduleOptions } from './deepcache-schedule.ts';
+import type { FeatureCache } from './feature-cache.ts';
+import type { ModelSession, OrtTensor } from './ort-backend.ts';
 import type { SchedulerConfig } from './schedulers/types.ts';
 
 /** ONNX Runtime session settings that change time or memory; every result records them. */
@@ -207,3 +209,33 @@ export interface UserPipelineRequest extends Omit<PipelineRequest, 'preset'> {
 
 /** A run of either kind of model. */
 export type AnyPipelineRequest = PipelineRequest | UserPipelineRequest;
+
+/** The graphs and cache of a step plan on a fixed schedule. */
+export interface ScheduledCacheOptions {
+  /** Steps of the run (the schedule's length). */
+  steps: number;
+  /** DeepCache's schedule; null runs the full graph every step. */
+  cacheSchedule: CacheScheduleOptions | null;
+  full: ModelSession;
+  /** The shallow graph cached steps run; null when every step is full. */
+  shallow: ModelSession | null;
+  cache: FeatureCache | null;
+  /** Name of the cut feature: an output of the full graph, an input of the shallow one. */
+  cacheFeature: string;
+  noisePrediction: string;
+}
+
+/** The graphs of a run-time cache, what decides, and the transformer calls it decides for. */
+export interface RuntimeCacheOptions {
+  method: RuntimeCacheConfig['method'];
+  /** The transformer up to the cached blocks, also returning the tensor the decision reads (`decider.input`). */
+  head: ModelSession;
+  /** The rest of the transformer, also returning the residual of the cached blocks (`cache_feature`). */
+  rest: ModelSession;
+  /** The rest with `cache_feature` added in place of the cached blocks. */
+  cachedRest: ModelSession;
+  decider: CallDecider;
+  /** Rows of the batch each call of the source pipeline covers: one entry per call, each deciding on its own. */
+  calls: { call: CallDecision['call']; rows: readonly number[] }[];
+  noisePrediction: string;
+}

@@ -10,7 +10,7 @@ import { INLINE_LIMIT_BYTES, externalDataBytes, externalTensors, inlineExternalD
 import { fuseAttention } from './onnx/attention-fusion.ts';
 import type { BlockSpanStream } from './onnx/block-cache-graphs.ts';
 import { blockCacheGraphs } from './onnx/block-cache-graphs.ts';
-import type { FirstBlockStream } from './onnx/first-block-cache-graphs.ts';
+import type { BlockStream } from './onnx/types.ts';
 import { firstBlockCacheGraphs } from './onnx/first-block-cache-graphs.ts';
 import { teaCacheGraphs } from './onnx/teacache-graphs.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
@@ -137,7 +137,7 @@ export function blockSpan(model: UserDitSource, branch: number): (BlockSpanStrea
 }
 
 /** The streams through a diffusion transformer's blocks as a first-block cache cuts them: into, out of the first and out of the last block. */
-export function firstBlockStreams(model: UserDitSource): FirstBlockStream[] {
+export function firstBlockStreams(model: UserDitSource): BlockStream[] {
   const { blocks } = model.denoiser.architecture;
   if (blocks.count < 2) {
     throw new HarnessError('bad-variant-parameter', `first-block-cache: model ${model.name} has ${blocks.count} block; the cache needs a first block to measure and at least one more to reuse`);

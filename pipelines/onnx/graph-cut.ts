@@ -3,18 +3,9 @@
 import type onnxProto from 'onnx-proto';
 import { HarnessError } from '../harness-error.ts';
 import type { OnnxModel, TensorSignature } from './model-file.ts';
+import type { GraphCut } from './types.ts';
 import { closestNames, nodeOutputNames, statedSignatures, valueInfoOf } from './model-file.ts';
 import { backwardSlice, cloneModel, namesRead } from './graph-splitter.ts';
-
-/** The two pieces of a cut graph and the tensors that cross from the first to the second. */
-export interface GraphCut {
-  /** The nodes the boundary tensors need; its outputs are the crossing tensors. */
-  head: OnnxModel;
-  /** The other nodes the graph's outputs need; the crossing tensors are inputs, beside the graph inputs it reads. */
-  rest: OnnxModel;
-  /** Tensors the head makes and the rest reads: the boundary tensors first, then the others in node order. */
-  crossing: TensorSignature[];
-}
 
 /** Indices of the nodes that `wanted` depends on (and the names they read, added to `wanted`). */
 function slice(nodes: readonly onnxProto.onnx.INodeProto[], wanted: Set<string>): Set<number> {
