@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
-import { VARIANT_NAMES } from '../pipelines/variants.ts';
+import { UNET_VARIANT_NAMES } from '../pipelines/variants.ts';
 import { integerOption, parseCommandArguments } from './cli-arguments.ts';
 import type { RunResult } from './results-schema.ts';
 import { runSuite } from './run-suite.ts';
@@ -23,14 +23,14 @@ const outDir = await mkdtemp(join(tmpdir(), 'lightbench-devices-'));
 const runs: Record<'cpu' | 'webgpu', RunResult> = {} as Record<'cpu' | 'webgpu', RunResult>;
 try {
   for (const device of ['cpu', 'webgpu'] as const) {
-    const planned = planSuite({ name: 'webgpu-vs-cpu', models: [options.preset as string], variants: [...VARIANT_NAMES], device, steps, warmup: 1, repeats });
+    const planned = planSuite({ name: 'webgpu-vs-cpu', models: [options.preset as string], variants: [...UNET_VARIANT_NAMES], device, steps, warmup: 1, repeats });
     runs[device] = (await runSuite({ planned, outDir, modelDir })).run;
   }
 } finally {
   await rm(outDir, { recursive: true, force: true });
 }
 const table = new Table({ head: ['variant', 'device', 'encode ms', 'denoise ms', 'decode ms', 'total ms', 'peak RSS MiB', 'cache'], style: { head: [], border: [] } });
-for (const name of VARIANT_NAMES) {
+for (const name of UNET_VARIANT_NAMES) {
   for (const device of ['cpu', 'webgpu'] as const) {
     const v = runs[device].variants.find((x) => x.variant.name === name);
     if (!v) continue;

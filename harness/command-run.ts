@@ -42,6 +42,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   chunks: { type: 'string', help: 'FME chunk counts as <batch×frames>x<spatial>, e.g. 9x2' },
   'token-chunks': { type: 'string', help: 'diffusion transformers: FME slices of the token axis (default 4, at most the model\'s image tokens)' },
   'slice-frames': { type: 'string', help: 'LightCache slice: frames decoded per VAE call' },
+  threshold: { type: 'string', help: "run-time caches: first-block-cache reuses while the first block's residual changes by at most this (relative L1, default 0.05); teacache skips while its accumulated rescaled change stays under it (default 0.08)" },
   'cpu-mem-arena': { type: 'string', help: 'ORT CPU memory arena', choices: ON_OFF },
   'mem-pattern': { type: 'string', help: 'ORT memory pattern planning', choices: ON_OFF },
   'fuse-attention': { type: 'string', help: 'attention as one fused operator (ORT MultiHeadAttention), as deployed; off keeps MatMul-Softmax-MatMul', choices: ON_OFF },
@@ -116,6 +117,7 @@ export function overridesFromOptions(options: ParsedOptions): SuiteFile {
     chunks: chunksText,
     tokenChunks: int('token-chunks', L.tokenChunks),
     sliceFrames: int('slice-frames', L.sliceFrames),
+    threshold: num('threshold', L.threshold),
     ...(maxRssMiB !== undefined ? { maxRssBytes: Math.round(maxRssMiB * 2 ** 20) } : {}),
     ...(Object.keys(session).length ? { session } : {}),
   };

@@ -46,6 +46,12 @@ export function formatDitManifest(model: UserDitSource): string {
   boundaries.push(['(input)', ...blocks.streams.map((s) => blocks.input[s] ?? '-')]);
   blocks.outputs.forEach((out, i) => boundaries.push([`block ${i}`, ...blocks.streams.map((s) => out[s] ?? '- (unread)')]));
   lines.push(boundaries.toString());
+  const tea = denoiser.teaCache;
+  lines.push(
+    tea
+      ? `run-time caches: first-block-cache; teacache measuring "${tea.modulatedInput}", change rescaled by a degree-${tea.coefficients.length - 1} polynomial${tea.coefficientsSource ? ` (${tea.coefficientsSource})` : ''}`
+      : `run-time caches: first-block-cache; no teacache (the manifest gives no denoiser.teaCache)`,
+  );
   lines.push(
     causal
       ? `VAE decoder: all ${latent.frames} latent frames in one call (${basename(model.vaeDecoder.path)}), or frame by frame with ${causal.nextFrame.cacheInputs.length} causal cache tensors carried between calls (${basename(causal.firstFrame.path)}, then ${basename(causal.nextFrame.path)}: ${causal.temporalCompression} video frames per latent frame)`

@@ -34,7 +34,7 @@ export const SessionSettingsSchema = z
 export const VariantSpecSchema = z
   .strictObject({
     name: name().describe("e.g. 'lightcache-swap'"),
-    kind: z.enum(['baseline', 'deepcache', 'fme', 'lightcache']),
+    kind: z.enum(['baseline', 'deepcache', 'fme', 'lightcache', 'first-block-cache', 'teacache']),
     cacheInterval: positiveCount().optional(),
     cacheBranch: count().optional(),
     schedule: z.enum(['uniform', 'non-uniform']).optional(),
@@ -46,6 +46,7 @@ export const VariantSpecSchema = z
     swap: z.boolean().optional(),
     chunk: z.boolean().optional(),
     slice: z.boolean().optional(),
+    threshold: z.number().nonnegative().optional().describe('run-time caches: the change at or under which cached work is reused'),
   })
   .meta({ id: 'VariantSpec', description: 'One variant of the pipeline and its switches.' });
 
@@ -158,12 +159,30 @@ export const StageStatsSchema = z
   })
   .meta({ id: 'StageStats', description: 'Summary of one stage over the measured runs.' });
 
+export const StepDecisionSchema = z
+  .strictObject({
+    method: z.enum(['first-block-cache', 'teacache']),
+    threshold: z.number().nonnegative(),
+    calls: z
+      .array(
+        z.strictObject({
+          call: z.enum(['negative', 'prompt', 'batch']).describe('the rows of the guided batch one call of the source pipeline covers'),
+          computed: z.boolean().describe('true: the remaining blocks ran; false: their kept residual stood in'),
+          change: z.number().nullable().describe('first-block-cache: relative L1 change of the first block\'s residual since the call\'s last computed step; teacache: the rescaled relative L1 change of the timestep embedding since the previous step; null on the first step'),
+          accumulated: z.number().optional().describe('teacache: the accumulated rescaled change compared with the threshold; absent on the steps it always computes'),
+        }),
+      )
+      .min(1),
+  })
+  .meta({ id: 'StepDecision', description: 'What a run-time cache computed or reused at one step, per transformer call, and the change that decided it.' });
+
 export const StepRecordSchema = z
   .strictObject({
     index: count(),
     timestep: z.number().describe('scheduler timestep (or noise conditioning value) of the step'),
-    kind: z.enum(['full', 'cached']),
+    kind: z.enum(['full', 'cached']).describe('full: the whole denoiser ran (run-time caches: the remaining blocks ran for some call)'),
     ms: ms(),
+    decision: StepDecisionSchema.optional(),
   })
   .meta({ id: 'StepRecord', description: 'One denoising step of one run.' });
 

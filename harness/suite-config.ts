@@ -16,7 +16,7 @@ import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
 import { ditCacheBranches } from '../pipelines/user-model-files.ts';
-import { VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
+import { UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantName, VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
@@ -43,6 +43,7 @@ export const NUMERIC_LIMITS = {
   sliceFrames: { min: 1, max: 32 },
   // A model's own token count bounds it further (checked when the variant is resolved against the model).
   tokenChunks: { min: 2, max: 1_000_000 },
+  threshold: { min: 0, max: 1_000_000 },
   threads: { min: 0, max: 256 },
   // glibc caps M_MMAP_THRESHOLD at 32 MiB on 64-bit machines and ignores larger values.
   mallocMmapThreshold: { min: 0, max: 32 * 2 ** 20 },
@@ -66,6 +67,7 @@ const variantParameters = {
   chunks: chunkCounts.optional(),
   tokenChunks: int(L.tokenChunks).optional().describe('diffusion transformers: slices of the token axis for fme and lightcache-chunk (default 4, at most the model\'s image tokens)'),
   sliceFrames: int(L.sliceFrames).optional(),
+  threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches: first-block-cache reuses the remaining blocks while the relative L1 change of the first block\'s residual is at or under it (default 0.05); teacache skips the blocks while the accumulated rescaled change of the timestep embedding is under it (default 0.08)'),
 };
 
 /** A suite file as written by a user (YAML or JSON); everything is optional and takes the defaults below. */
@@ -123,7 +125,7 @@ const DEPLOYED_SESSION = { cpuMemArena: true, memPattern: true, graphOptimizatio
 export const BUILTIN_SUITES: Readonly<Record<string, SuiteFile>> = {
   default: { name: 'default', models: ['small'], variants: ['baseline', 'deepcache', 'lightcache'], session: MEASURED_SESSION },
   deployed: { name: 'deployed', models: ['small'], variants: ['baseline', 'deepcache', 'lightcache'], session: DEPLOYED_SESSION },
-  ablation: { name: 'ablation', models: ['small'], variants: [...VARIANT_NAMES], session: MEASURED_SESSION },
+  ablation: { name: 'ablation', models: ['small'], variants: [...UNET_VARIANT_NAMES], session: MEASURED_SESSION },
 };
 
 const DEFAULTS = {
@@ -144,7 +146,7 @@ const DEFAULTS = {
 export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource | UserDitSource } | { kind: 'dit-preset'; model: UserDitSource };
 
 /** Variants that run on diffusion transformers (manifests and DiT presets); the others are refused before anything runs. */
-export const DIT_VARIANT_KINDS: readonly VariantName[] = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice'];
+export const DIT_VARIANT_KINDS: readonly VariantName[] = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache', 'teacache'];
 /** What a diffusion transformer runs when the suite names no variants: the default suite's three. */
 export const DIT_DEFAULT_VARIANTS: readonly VariantName[] = ['baseline', 'deepcache', 'lightcache'];
 
@@ -213,6 +215,7 @@ function userTarget(model: UserModelSource | UserDitSource): VariantTarget {
       fixedDecodeFrames: causal ? 1 : model.vaeDecoder.framesPerCall,
       ...(causal ? { fixedDecodeSource: 'vaeDecoder.causalFrames: one latent frame per call, its cache carried' } : {}),
       tokens: model.denoiser.tokens.image,
+      runtimeCaches: model.denoiser.architecture.blocks.count >= 2 ? ['first-block-cache', ...(model.denoiser.teaCache ? (['teacache'] as const) : [])] : [],
     };
   }
   return { name: model.name, cacheBranches: model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b), fixedDecodeFrames: model.vaeDecoder.framesPerCall };
@@ -266,6 +269,7 @@ function toSpec(config: VariantConfig): VariantSpec {
   if (config.chunks) Object.assign(spec, config.tokenChunks === undefined ? { chunks: config.chunks } : { tokenChunks: config.tokenChunks });
   if (config.sliceFrames !== null) spec.sliceFrames = config.sliceFrames;
   if (config.kind === 'lightcache') Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
+  if (config.runtimeCache) spec.threshold = config.runtimeCache.threshold;
   return spec;
 }
 
@@ -330,6 +334,7 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     ...(merged.chunks !== undefined ? { chunks: chunksOf(merged.chunks)! } : {}),
     ...(merged.tokenChunks !== undefined ? { tokenChunks: merged.tokenChunks } : {}),
     ...(merged.sliceFrames !== undefined ? { sliceFrames: merged.sliceFrames } : {}),
+    ...(merged.threshold !== undefined ? { threshold: merged.threshold } : {}),
   };
   const dit = user?.kind === 'text-to-video-dit' ? user : null;
   const entries = (merged.variants ?? (dit ? [...DIT_DEFAULT_VARIANTS] : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));

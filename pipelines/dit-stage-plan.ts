@@ -1,4 +1,5 @@
 import { decodeAllFrames, decodeCausalFrames } from './causal-vae-decode.ts';
+import { scheduledCachePlan } from './scheduled-cache-plan.ts';
 import type { DitPromptTokens } from './dit-conditioning.ts';
 import { ditPromptTokens, encodeDitPrompts, latentsForDecoder } from './dit-conditioning.ts';
 import type { FeatureCache } from './feature-cache.ts';
@@ -9,7 +10,11 @@ import type { UserDitSource } from './models/types.ts';
 import { floatTensor } from './ort-backend.ts';
 import { gaussianNoise } from './seeded-random.ts';
 import type { StagePlan, StageSessions } from './stage-sessions.ts';
-import type { PipelineEvent, UserPipelineRequest } from './types.ts';
+import type { PipelineEvent, RuntimeCacheOptions, StepPlan, StepRecord, UserPipelineRequest } from './types.ts';
+import { FirstBlockChange } from './first-block-change.ts';
+import { runtimeCachePlan } from './runtime-cache-plan.ts';
+import { TeaCacheChange } from './teacache-change.ts';
+import { teaCacheOf } from './user-model-files.ts';
 import { guideFrames, staticShape, typedTensor } from './user-conditioning.ts';
 import type { UserModelFiles } from './user-model-files.ts';
 
@@ -24,7 +29,9 @@ interface DitConditioning {
  * the prompt and negative prompt encoded one at a time, the transformer on the [negative, prompt] batch each step
  * with classifier-free guidance, and the latents decoded by the causal VAE (all frames in one call, or, when the
  * variant slices, frame by frame through the manifest's per-frame graphs with their cache carried). DeepCache runs
- * as a block cache over the blocks between its branch's live ends. Frames come out [frames, 3, H, W] in [0, 1].
+ * as a block cache over the blocks between its branch's live ends; run-time caches (first-block-cache, teacache) as
+ * a head graph, a decision per call from one of its outputs, and the rest of the transformer computed or reusing
+ * its kept residual. Frames come out [frames, 3, H, W] in [0, 1].
  */
 export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource, files: UserModelFiles, sessions: StageSessions, emit: (event: PipelineEvent) => void): StagePlan<DitConditioning> {
   const { variant, inputs = {} } = request;
@@ -59,12 +66,37 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
   // DeepCache on a transformer is a block cache: full steps return the residual of the cached blocks, cached steps
   // run the blocks outside that span on it (the feature is the one cache the denoising loop keeps).
   const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, false) : null;
-  const denoiseKeys = files.unetShallow ? ['denoiser', 'denoiser-cached'] : ['denoiser'];
+  const denoiseKeys = [...(files.denoiserHead ? ['denoiser-head'] : []), 'denoiser', ...(files.unetShallow ? ['denoiser-cached'] : [])];
+  // A run-time cache decides per call of the source pipeline: WanPipeline calls the model for the negative prompt
+  // and the prompt separately (one cache state each), a batched pipeline once for both rows.
+  const calls: RuntimeCacheOptions['calls'] =
+    guided && denoiser.guidanceCalls === 'separate'
+      ? [
+          { call: 'negative', rows: [0] },
+          { call: 'prompt', rows: [1] },
+        ]
+      : [{ call: 'batch', rows: guided ? [0, 1] : [0] }];
+  const stepPlan = async (): Promise<StepPlan> => {
+    const full = await sessions.sessionFor('denoiser', files.unetFull, 'denoise');
+    const shallow = files.unetShallow ? await sessions.sessionFor('denoiser-cached', files.unetShallow, 'denoise') : null;
+    const noisePrediction = denoiser.outputs.noisePred.name;
+    const runtime = variant.runtimeCache;
+    if (runtime) {
+      if (!files.denoiserHead || !shallow) throw new HarnessError('bad-variant-parameter', `variant ${variant.name}: the ${runtime.method} graphs (head, rest, cached rest) were not prepared for ${model.name}`);
+      const head = await sessions.sessionFor('denoiser-head', files.denoiserHead, 'denoise');
+      const decider =
+        runtime.method === 'teacache'
+          ? new TeaCacheChange(teaCacheOf(model).modulatedInput, runtime.threshold, teaCacheOf(model).coefficients, request.steps, calls.length)
+          : new FirstBlockChange(runtime.threshold, calls.length);
+      return runtimeCachePlan({ method: runtime.method, head, rest: full, cachedRest: shallow, decider, calls, noisePrediction });
+    }
+    return scheduledCachePlan({ steps: request.steps, cacheSchedule: variant.cache, full, shallow, cache, cacheFeature: CACHE_FEATURE, noisePrediction });
+  };
   return {
-    cache,
     load: async () => {
       if (variant.swap) return;
       await sessions.openSession('text-encoder', files.conditionEncoder, 'encode');
+      if (files.denoiserHead) await sessions.openSession('denoiser-head', files.denoiserHead, 'denoise');
       await sessions.openSession('denoiser', files.unetFull, 'denoise');
       if (files.unetShallow) await sessions.openSession('denoiser-cached', files.unetShallow, 'denoise');
       await openDecoders();
@@ -95,12 +127,7 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
         loop: {
           scheduler: request.scheduler,
           steps: request.steps,
-          cacheSchedule: variant.cache,
-          full: await sessions.sessionFor('denoiser', files.unetFull, 'denoise'),
-          shallow: files.unetShallow ? await sessions.sessionFor('denoiser-cached', files.unetShallow, 'denoise') : null,
-          cache,
-          cacheFeature: CACHE_FEATURE,
-          noisePrediction: denoiser.outputs.noisePred.name,
+          plan: await stepPlan(),
           feeds: (_, t, scaled) => {
             const rows = new Float32Array(batch * perVideo);
             for (let b = 0; b < batch; b++) rows.set(scaled, b * perVideo);
@@ -128,8 +155,15 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
 
     flops: (conditioning, steps) => ({
       encode: files.flops.conditionEncoder * conditioning.encoderCalls,
-      denoise: steps.reduce((sum, step) => sum + (step.kind === 'full' ? files.flops.unetFull : files.flops.unetShallow), 0),
+      denoise: steps.reduce((sum, step) => sum + stepFlops(step, files.flops), 0),
       decode: causal ? files.flops.firstFrame + files.flops.nextFrame * (latent.frames - 1) : files.flops.vaeDecoder,
     }),
   };
+}
+
+/** Work of one step: the full or cached graph, or with a run-time cache the head and whichever rest graphs ran. */
+function stepFlops(step: StepRecord, flops: UserModelFiles['flops']): number {
+  if (!step.decision) return step.kind === 'full' ? flops.unetFull : flops.unetShallow;
+  const ran = (computed: boolean) => step.decision!.calls.some((c) => c.computed === computed);
+  return flops.denoiserHead + (ran(true) ? flops.unetFull : 0) + (ran(false) ? flops.unetShallow : 0);
 }

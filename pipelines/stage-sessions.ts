@@ -1,6 +1,5 @@
 import type { DenoiseLoop } from './denoise-loop.ts';
 import { denoise } from './denoise-loop.ts';
-import type { FeatureCache } from './feature-cache.ts';
 import type { ModelSession } from './ort-backend.ts';
 import { createSession } from './ort-backend.ts';
 import type { CacheReport, ExecutionProviderName, PipelineEvent, PipelineOutput, SessionSettings, StageName, StepRecord, SwapRecord } from './types.ts';
@@ -169,7 +168,6 @@ export interface StagePlan<Conditioning> {
   denoiser(conditioning: Conditioning): Promise<{ loop: DenoiseLoop; noise: Float32Array; keys: readonly string[] }>;
   /** Final latents to frames [frames, 3, H, W] in [0, 1]. */
   decode(latents: Float32Array): Promise<{ output: Float32Array; shape: [number, number, number, number] }>;
-  cache: FeatureCache | null;
   flops(conditioning: Conditioning, steps: readonly StepRecord[]): RunParts['flops'];
 }
 
@@ -178,13 +176,13 @@ export function runStagePlan<Conditioning>(sessions: StageSessions, plan: StageP
   return sessions.run(async () => {
     await sessions.stage('load', () => plan.load());
     const conditioning = await sessions.stage('encode', () => plan.encode());
-    const { latents, steps } = await sessions.stage('denoise', async () => {
+    const { latents, steps, cache } = await sessions.stage('denoise', async () => {
       const { loop, noise, keys } = await plan.denoiser(conditioning);
       const result = await denoise(loop, noise);
       await sessions.endOfStage(keys);
-      return result;
+      return { ...result, cache: loop.plan.report() };
     });
     const decoded = await sessions.stage('decode', () => plan.decode(latents));
-    return { frames: decoded.output, frameShape: decoded.shape, steps, cache: plan.cache?.report() ?? null, flops: plan.flops(conditioning, steps) };
+    return { frames: decoded.output, frameShape: decoded.shape, steps, cache, flops: plan.flops(conditioning, steps) };
   });
 }

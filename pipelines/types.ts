@@ -1,4 +1,7 @@
 import type { ChunkCounts, ModelPreset } from './models/types.ts';
+import type { CacheScheduleOptions } from './deepcache-schedule.ts';
+import type { FeatureCache } from './feature-cache.ts';
+import type { ModelSession, OrtTensor } from './ort-backend.ts';
 import type { SchedulerConfig } from './schedulers/types.ts';
 
 /** ONNX Runtime session settings that change time or memory; every result records them. */
@@ -23,7 +26,7 @@ export type ExecutionProviderName = 'cpu' | 'cuda' | 'webgpu';
 /** What a variant changes, fully resolved: the pipeline reads nothing else. */
 export interface VariantConfig {
   name: string;
-  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache';
+  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache' | 'first-block-cache' | 'teacache';
   /** DeepCache: a full UNet pass every `cacheInterval` steps; null when the variant caches nothing. */
   cache: { interval: number; branch: number; schedule: 'uniform' | 'non-uniform'; center: number; power: number } | null;
   /** FME feature chunking of the UNet graphs; null when off. */
@@ -34,6 +37,46 @@ export interface VariantConfig {
   sliceFrames: number | null;
   /** Model offload (sessions live only during their stage) and cache offload to host memory. */
   swap: boolean;
+  /** A cache that decides at run time, step by step, what to reuse; absent or null when the variant has none. */
+  runtimeCache?: RuntimeCacheConfig | null;
+}
+
+/**
+ * A run-time cache and its parameter: `first-block-cache` reuses the remaining blocks while the first block's
+ * residual changes by at most `threshold` (relative L1); `teacache` skips the block stack while the accumulated
+ * rescaled change of the timestep embedding stays under `threshold`.
+ */
+export interface RuntimeCacheConfig {
+  method: 'first-block-cache' | 'teacache';
+  threshold: number;
+}
+
+/** Decides per transformer call, from one output of the head graph, whether the cached blocks run at a step. */
+export interface CallDecider {
+  /** The head output the decision reads ([batch, ...]; each call gets its rows). */
+  readonly input: string;
+  readonly threshold: number;
+  decide(call: number, step: number, measured: Float32Array): Omit<CallDecision, 'call'>;
+  /** Bytes of what the decider keeps between steps. */
+  bytes(): number;
+  clear(): void;
+}
+
+/** One transformer call's decision at a step: whether the remaining blocks ran, and the measured change (null when nothing was computed before). */
+export interface CallDecision {
+  /** Which rows of the guided batch the call covers: the source pipeline's separate calls, or its one batched call. */
+  call: 'negative' | 'prompt' | 'batch';
+  computed: boolean;
+  change: number | null;
+  /** TeaCache: the accumulated rescaled change compared with the threshold; absent on steps it always computes. */
+  accumulated?: number;
+}
+
+/** What a run-time cache decided at one step and the threshold it decided against. */
+export interface StepDecision {
+  method: RuntimeCacheConfig['method'];
+  threshold: number;
+  calls: CallDecision[];
 }
 
 /** One pipeline run's inputs. */
@@ -59,8 +102,32 @@ export interface PipelineRequest {
 export interface StepRecord {
   index: number;
   timestep: number;
+  /** `full`: the whole denoiser ran (with a run-time cache: the remaining blocks ran for some call); `cached`: cached work stood in. */
   kind: 'full' | 'cached';
   ms: number;
+  /** Run-time caches only: what was computed or reused, and the change that decided it. */
+  decision?: StepDecision;
+}
+
+/** A step's noise prediction as a step plan made it, with what ran. */
+export interface StepPrediction {
+  prediction: OrtTensor;
+  kind: StepRecord['kind'];
+  decision?: StepDecision;
+}
+
+/**
+ * How the denoising loop gets each step's noise prediction from the step's feeds: which graphs run, and what is
+ * kept between steps. A fixed schedule (DeepCache) and a decision measured between graph pieces are both plans.
+ */
+export interface StepPlan {
+  predict(index: number, feeds: Record<string, OrtTensor>): Promise<StepPrediction>;
+  /** After step `index`: the moment to bring a cached feature back ahead of the next step. */
+  afterStep(index: number): void;
+  /** Frees what the plan kept between steps. */
+  end(): void;
+  /** Where kept tensors lived and how big they got. */
+  report(): CacheReport;
 }
 
 /** One itemised model or cache move, counted in the stage it serves. */
@@ -144,3 +211,33 @@ export interface UserPipelineRequest extends Omit<PipelineRequest, 'preset'> {
 
 /** A run of either kind of model. */
 export type AnyPipelineRequest = PipelineRequest | UserPipelineRequest;
+
+/** The graphs and cache of a step plan on a fixed schedule. */
+export interface ScheduledCacheOptions {
+  /** Steps of the run (the schedule's length). */
+  steps: number;
+  /** DeepCache's schedule; null runs the full graph every step. */
+  cacheSchedule: CacheScheduleOptions | null;
+  full: ModelSession;
+  /** The shallow graph cached steps run; null when every step is full. */
+  shallow: ModelSession | null;
+  cache: FeatureCache | null;
+  /** Name of the cut feature: an output of the full graph, an input of the shallow one. */
+  cacheFeature: string;
+  noisePrediction: string;
+}
+
+/** The graphs of a run-time cache, what decides, and the transformer calls it decides for. */
+export interface RuntimeCacheOptions {
+  method: RuntimeCacheConfig['method'];
+  /** The transformer up to the cached blocks, also returning the tensor the decision reads (`decider.input`). */
+  head: ModelSession;
+  /** The rest of the transformer, also returning the residual of the cached blocks (`cache_feature`). */
+  rest: ModelSession;
+  /** The rest with `cache_feature` added in place of the cached blocks. */
+  cachedRest: ModelSession;
+  decider: CallDecider;
+  /** Rows of the batch each call of the source pipeline covers: one entry per call, each deciding on its own. */
+  calls: { call: CallDecision['call']; rows: readonly number[] }[];
+  noisePrediction: string;
+}

@@ -6,17 +6,20 @@ import { attentionFormFor, attentionReport } from './attention-form.ts';
 import { HarnessError } from './harness-error.ts';
 import { withAttentionForm } from './models/dit-preset-manifest.ts';
 import { ensureOptimizedModel } from './models/model-store.ts';
-import type { ChunkCounts, UserDitSource } from './models/types.ts';
+import type { ChunkCounts, ManifestTeaCache, UserDitSource } from './models/types.ts';
 import { INLINE_LIMIT_BYTES, externalDataBytes, externalTensors, inlineExternalData } from './onnx/external-data.ts';
 import { fuseAttention } from './onnx/attention-fusion.ts';
 import type { BlockSpanStream } from './onnx/block-cache-graphs.ts';
 import { blockCacheGraphs } from './onnx/block-cache-graphs.ts';
+import type { BlockStream } from './onnx/types.ts';
+import { firstBlockCacheGraphs } from './onnx/first-block-cache-graphs.ts';
+import { teaCacheGraphs } from './onnx/teacache-graphs.ts';
 import { countModelWork } from './onnx/flop-counter.ts';
 import { chunkGraph, chunkTokenGraph } from './onnx/graph-chunker.ts';
 import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/graph-splitter.ts';
 import type { OnnxModel } from './onnx/model-file.ts';
 import { encodeOnnxModel, externalDataFiles, modelStem, readOnnxModel } from './onnx/model-file.ts';
-import type { AttentionReport, UserPipelineRequest } from './types.ts';
+import type { AttentionReport, RuntimeCacheConfig, UserPipelineRequest } from './types.ts';
 import { unetBatch } from './user-conditioning.ts';
 import { ditTokenChunking } from './dit-token-chunking.ts';
 import { VARIANT_DEFAULTS } from './variants.ts';
@@ -30,13 +33,15 @@ export interface UserModelFiles {
   /** The UNet as exported, or its full-with-cache graph when the variant caches (chunked when it chunks). */
   unetFull: string;
   unetShallow: string | null;
+  /** First-block cache: the transformer through its first block (then unetFull is the rest returning the remaining blocks' residual, unetShallow the rest reusing it); null otherwise. */
+  denoiserHead: string | null;
   vaeDecoder: string;
   /** Diffusion transformers with a causal decoder: its first-frame and next-frame graphs; null otherwise. */
   causalDecoder: { firstFrame: string; nextFrame: string } | null;
   /** True when every file was optimised ahead of time, so sessions load them with optimisation off. */
   preOptimized: boolean;
   /** Work of one call of each graph, counted on the graphs before chunking (chunking moves rows only). */
-  flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; vaeDecoder: number; firstFrame: number; nextFrame: number };
+  flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; denoiserHead: number; vaeDecoder: number; firstFrame: number; nextFrame: number };
   /** The attention form the UNet graphs ran with after the fusion pass. */
   attention: AttentionReport;
 }
@@ -104,6 +109,22 @@ async function blockCacheFiles(model: UserDitSource, path: string, branch: numbe
   return { full, shallow };
 }
 
+/** The head, rest and cached-rest graphs of a run-time cache on the transformer at `path`, made once in `outDir`. */
+async function runtimeCacheFiles(model: UserDitSource, path: string, method: RuntimeCacheConfig['method'], outDir: string): Promise<{ head: string; rest: string; cachedRest: string }> {
+  const stem = modelStem(path);
+  const files = { head: join(outDir, `${stem}.${method}-head.onnx`), rest: join(outDir, `${stem}.${method}-rest-with-residual.onnx`), cachedRest: join(outDir, `${stem}.${method}-rest-cached.onnx`) };
+  if (Object.values(files).every((file) => existsSync(file))) return files;
+  const source = await readOnnxModel(path);
+  const streams = firstBlockStreams(model);
+  const graphs = method === 'teacache' ? teaCacheGraphs(source, streams, teaCacheOf(model).modulatedInput) : firstBlockCacheGraphs(source, streams);
+  await mkdir(outDir, { recursive: true });
+  await provideExternalData(source, path, outDir);
+  await writeAtomically(files.head, graphs.head);
+  await writeAtomically(files.rest, graphs.rest);
+  await writeAtomically(files.cachedRest, graphs.cachedRest);
+  return files;
+}
+
 /** The streams through the cached span of `branch` (blocks [branch, count − branch)); a stream the span's last block does not hand on is left out. */
 export function blockSpan(model: UserDitSource, branch: number): (BlockSpanStream | null)[] {
   const { blocks } = model.denoiser.architecture;
@@ -116,6 +137,28 @@ export function blockSpan(model: UserDitSource, branch: number): (BlockSpanStrea
     const end = blocks.outputs[blocks.count - 1 - branch]![stream];
     return start && end ? { start, end, tokens: model.denoiser.tokens[stream as 'image' | 'text'] } : null;
   });
+}
+
+/** The streams through a diffusion transformer's blocks as a first-block cache cuts them: into, out of the first and out of the last block. */
+export function firstBlockStreams(model: UserDitSource): BlockStream[] {
+  const { blocks } = model.denoiser.architecture;
+  if (blocks.count < 2) {
+    throw new HarnessError('bad-variant-parameter', `first-block-cache: model ${model.name} has ${blocks.count} block; the cache needs a first block to measure and at least one more to reuse`);
+  }
+  return blocks.streams.flatMap((stream) => {
+    const input = blocks.input[stream];
+    const firstOutput = blocks.outputs[0]![stream];
+    if (!input || !firstOutput) return [];
+    return [{ input, firstOutput, lastOutput: blocks.outputs[blocks.count - 1]![stream] ?? null, tokens: model.denoiser.tokens[stream as 'image' | 'text'] }];
+  });
+}
+
+/** The manifest's TeaCache measure, or the error naming what a manifest must give for it. */
+export function teaCacheOf(model: UserDitSource): ManifestTeaCache {
+  if (!model.denoiser.teaCache) {
+    throw new HarnessError('bad-variant-parameter', `teacache: ${model.manifestPath} gives no denoiser.teaCache (the timestep-embedding tensor TeaCache measures and the polynomial coefficients that rescale its change)`);
+  }
+  return model.denoiser.teaCache;
 }
 
 /** The cache branches of a diffusion transformer: 0 up to the branch that leaves one block cached in the middle. */
@@ -180,7 +223,14 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     const transformer = await deployed(dit.denoiser.path);
     let unetDir: string | null = null;
     let cached: { full: string; shallow: string | null } | null = null;
-    if (variant.cache) {
+    let denoiserHead: string | null = null;
+    if (variant.runtimeCache) {
+      const { method } = variant.runtimeCache;
+      unetDir = await derivedDir(modelDir, dit.name, transformer, method);
+      const { head, rest, cachedRest } = await runtimeCacheFiles(dit, transformer, method, unetDir);
+      cached = { full: rest, shallow: cachedRest };
+      denoiserHead = head;
+    } else if (variant.cache) {
       const branch = variant.cache.branch;
       unetDir = await derivedDir(modelDir, dit.name, transformer, `block cache ${branch}`);
       const { full, shallow } = await blockCacheFiles(dit, transformer, branch, unetDir);
@@ -196,6 +246,7 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
       vaeEncoder: null,
       unet: cached?.full ?? transformer,
       unetShallow: cached?.shallow ?? null,
+      denoiserHead,
       unetDir,
       vaeDecoder: await deployed(dit.vaeDecoder.path),
       causalDecoder: causal ? { firstFrame: await deployed(causal.firstFrame.path), nextFrame: await deployed(causal.nextFrame.path) } : null,
@@ -233,9 +284,9 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     const batchFrames = unetBatch(model) * request.frames;
     const chunkedFull = await unetChunkedCopy(unetFull, unetDir, variant.chunks, batchFrames);
     const chunkedShallow = unetShallow ? await unetChunkedCopy(unetShallow, unetDir, variant.chunks, batchFrames) : null;
-    return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, unetDir, vaeDecoder, causalDecoder: null }, { full: chunkedFull, shallow: chunkedShallow });
+    return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, denoiserHead: null, unetDir, vaeDecoder, causalDecoder: null }, { full: chunkedFull, shallow: chunkedShallow });
   }
-  return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, unetDir: unetFull === unet ? null : unetDir, vaeDecoder, causalDecoder: null });
+  return readyFiles(request, { conditionEncoder, vaeEncoder, unet: unetFull, unetShallow, denoiserHead: null, unetDir: unetFull === unet ? null : unetDir, vaeDecoder, causalDecoder: null });
 }
 
 /** The deployed (fused, split) graphs of one variant, before counting and ahead-of-time optimisation. */
@@ -244,6 +295,7 @@ interface DeployedGraphs {
   vaeEncoder: string | null;
   unet: string;
   unetShallow: string | null;
+  denoiserHead: string | null;
   /** Where the UNet's derived files live; null: beside the UNet's own cache entry. */
   unetDir: string | null;
   vaeDecoder: string;
@@ -258,23 +310,24 @@ async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, 
   const { userModel: model, modelDir } = request;
   const none = { flops: 0, attentionNodes: { fused: 0, unfused: 0 } };
   const work = async (path: string | null) => (path ? countModelWork(path) : none);
-  const [fullWork, shallowWork] = [await work(graphs.unet), await work(graphs.unetShallow)];
+  const [fullWork, shallowWork, headWork] = [await work(graphs.unet), await work(graphs.unetShallow), await work(graphs.denoiserHead)];
   const flops = {
     conditionEncoder: (await work(graphs.conditionEncoder)).flops,
     vaeEncoder: (await work(graphs.vaeEncoder)).flops,
     unetFull: fullWork.flops,
     unetShallow: shallowWork.flops,
+    denoiserHead: headWork.flops,
     vaeDecoder: (await work(graphs.vaeDecoder)).flops,
     firstFrame: (await work(graphs.causalDecoder?.firstFrame ?? null)).flops,
     nextFrame: (await work(graphs.causalDecoder?.nextFrame ?? null)).flops,
   };
   const attention = attentionReport(request.session, request.executionProvider, {
-    fused: fullWork.attentionNodes.fused + shallowWork.attentionNodes.fused,
-    unfused: fullWork.attentionNodes.unfused + shallowWork.attentionNodes.unfused,
+    fused: fullWork.attentionNodes.fused + shallowWork.attentionNodes.fused + headWork.attentionNodes.fused,
+    unfused: fullWork.attentionNodes.unfused + shallowWork.attentionNodes.unfused + headWork.attentionNodes.unfused,
   });
   const unetFull = chunked?.full ?? graphs.unet;
   const unetShallow = chunked ? chunked.shallow : graphs.unetShallow;
-  const { conditionEncoder, vaeEncoder, vaeDecoder, causalDecoder } = graphs;
+  const { conditionEncoder, vaeEncoder, vaeDecoder, causalDecoder, denoiserHead } = graphs;
   const level = request.session.graphOptimizationLevel;
   let preOptimized = request.executionProvider === 'cpu' && level !== 'disabled';
   const ready = async (path: string, dir: string | null): Promise<string> => {
@@ -289,10 +342,11 @@ async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, 
     vaeEncoder: vaeEncoder ? await ready(vaeEncoder, null) : null,
     unetFull: await ready(unetFull, unetDir),
     unetShallow: unetShallow ? await ready(unetShallow, unetDir) : null,
+    denoiserHead: denoiserHead ? await ready(denoiserHead, unetDir) : null,
     vaeDecoder: await ready(vaeDecoder, null),
     causalDecoder: causalDecoder ? { firstFrame: await ready(causalDecoder.firstFrame, null), nextFrame: await ready(causalDecoder.nextFrame, null) } : null,
   };
   // One file that could not be optimised ahead of time makes every session optimise at load, as they would.
-  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, vaeDecoder, causalDecoder, preOptimized, flops, attention };
+  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, denoiserHead, vaeDecoder, causalDecoder, preOptimized, flops, attention };
   return { ...files, preOptimized, flops, attention };
 }

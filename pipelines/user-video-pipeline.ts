@@ -1,4 +1,5 @@
 import { clipPixelValues } from './clip-image-preprocess.ts';
+import { scheduledCachePlan } from './scheduled-cache-plan.ts';
 import { readConditioningImage } from './conditioning-image.ts';
 import { loadPromptTokenizer } from './prompt-tokenizer.ts';
 import { ditStagePlan } from './dit-stage-plan.ts';
@@ -74,7 +75,6 @@ function unetStagePlan(request: UserPipelineRequest, model: UserModelSource, fil
 
   const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, deviceResidentCache) : null;
   return {
-    cache,
     load: async () => {
       if (variant.swap) return;
       await sessions.openSession(encodeKeys[0]!, files.conditionEncoder, 'encode');
@@ -145,12 +145,15 @@ function unetStagePlan(request: UserPipelineRequest, model: UserModelSource, fil
         loop: {
           scheduler: request.scheduler,
           steps: request.steps,
-          cacheSchedule: variant.cache,
-          full: await sessions.sessionFor('unet-full', files.unetFull, 'denoise', deviceOutputs('unet-full')),
-          shallow: files.unetShallow ? await sessions.sessionFor('unet-shallow', files.unetShallow, 'denoise') : null,
-          cache,
-          cacheFeature: CACHE_FEATURE,
-          noisePrediction: unet.outputs.noisePred.name,
+          plan: scheduledCachePlan({
+            steps: request.steps,
+            cacheSchedule: variant.cache,
+            full: await sessions.sessionFor('unet-full', files.unetFull, 'denoise', deviceOutputs('unet-full')),
+            shallow: files.unetShallow ? await sessions.sessionFor('unet-shallow', files.unetShallow, 'denoise') : null,
+            cache,
+            cacheFeature: CACHE_FEATURE,
+            noisePrediction: unet.outputs.noisePred.name,
+          }),
           feeds: (_, t, scaled) => {
             const sample = new Float32Array(batch * perVideo * (sampleChannels / latent.channels));
             if (conditioning.imageLatents) {

@@ -1,11 +1,17 @@
 import { HarnessError } from './harness-error.ts';
 import type { ChunkCounts, ModelPreset } from './models/types.ts';
 import { unetBranchCount } from './models/unet.ts';
-import type { VariantConfig } from './types.ts';
+import type { RuntimeCacheConfig, VariantConfig } from './types.ts';
 
 /** The named variants a suite or `--variants` may list. */
-export const VARIANT_NAMES = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice'] as const;
+export const VARIANT_NAMES = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache', 'teacache'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
+
+/** Variants that decide at run time from tensors between pieces of a diffusion transformer. */
+export const RUNTIME_CACHE_VARIANTS: readonly VariantName[] = ['first-block-cache', 'teacache'];
+
+/** The variants that run on U-Net models (every variant but the run-time caches). */
+export const UNET_VARIANT_NAMES: readonly VariantName[] = VARIANT_NAMES.filter((name) => !RUNTIME_CACHE_VARIANTS.includes(name));
 
 /** Parameter overrides a suite or the CLI may give; anything left out takes the defaults below. */
 export interface VariantOverrides {
@@ -17,6 +23,8 @@ export interface VariantOverrides {
   chunks?: ChunkCounts;
   tokenChunks?: number;
   sliceFrames?: number;
+  /** Run-time caches: the change under which cached work is reused. */
+  threshold?: number;
 }
 
 /**
@@ -24,6 +32,12 @@ export interface VariantOverrides {
  * 1-frame decode; diffusion transformers: 4 slices of the token axis (fewer when a model has fewer tokens).
  */
 export const VARIANT_DEFAULTS = { cacheInterval: 2, cacheBranch: 0, schedule: 'uniform', power: 1.4, chunks: { batchFrames: 9, spatial: 2 }, tokenChunks: 4, sliceFrames: 1 } as const;
+
+/**
+ * Default thresholds: diffusers' FirstBlockCacheConfig default, and TeaCache4Wan2.1's faster documented setting
+ * for Wan 2.1 T2V 1.3B (about 2× there).
+ */
+export const RUNTIME_CACHE_THRESHOLDS: Readonly<Record<RuntimeCacheConfig['method'], number>> = { 'first-block-cache': 0.05, teacache: 0.08 };
 
 function positiveInteger(name: string, value: number, max?: number): number {
   if (!Number.isInteger(value) || value < 1 || (max !== undefined && value > max)) {
@@ -46,6 +60,8 @@ export interface VariantTarget {
   tokens?: number;
   /** What fixes them, as refusals name it; vaeDecoder.framesPerCall when absent. */
   fixedDecodeSource?: string;
+  /** The run-time caches the model can run (diffusion-transformer manifests: first-block-cache, and teacache where the manifest gives its measure). */
+  runtimeCaches?: readonly RuntimeCacheConfig['method'][];
 }
 
 /** A built-in preset as a variant target: every branch of its UNet, decoders built for any slice size. */
@@ -77,6 +93,7 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
     throw new HarnessError('unknown-variant', `unknown variant "${name}"; accepted: ${VARIANT_NAMES.join(', ')}`);
   }
   const branch = overrides.cacheBranch ?? VARIANT_DEFAULTS.cacheBranch;
+  if (RUNTIME_CACHE_VARIANTS.includes(name)) return runtimeCacheVariant(name, overrides, target);
   const caches = name !== 'baseline' && name !== 'fme';
   if (caches && !target.cacheBranches.includes(branch)) {
     const accepted = target.cacheBranches.length ? `one of ${target.cacheBranches.join(', ')}` : 'none: the model lists no DeepCache cut points (unet.deepCache.cutPoints)';
@@ -133,5 +150,21 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
       return lightcache(false, true, false);
     case 'lightcache-slice':
       return lightcache(false, false, true);
+    case 'first-block-cache':
+    case 'teacache':
+      return runtimeCacheVariant(name, overrides, target);
   }
+}
+
+function runtimeCacheVariant(name: VariantName, overrides: VariantOverrides, target: VariantTarget): VariantConfig {
+  const method = name as RuntimeCacheConfig['method'];
+  if (!target.runtimeCaches?.includes(method)) {
+    const needs = method === 'teacache' ? ' that give denoiser.teaCache (the timestep embedding it measures and its rescaling coefficients)' : ' with at least two blocks';
+    throw new HarnessError('bad-variant-parameter', `${name} runs on diffusion-transformer model manifests (kind "text-to-video-dit")${needs}; model ${target.name} is not one`);
+  }
+  const threshold = overrides.threshold ?? RUNTIME_CACHE_THRESHOLDS[method];
+  if (!Number.isFinite(threshold) || threshold < 0) {
+    throw new HarnessError('bad-variant-parameter', `threshold must be a number ≥ 0 (default for ${name}: ${RUNTIME_CACHE_THRESHOLDS[method]}), got ${threshold}`);
+  }
+  return { name, kind: method, cache: null, chunks: null, sliceFrames: null, swap: false, runtimeCache: { method, threshold } };
 }

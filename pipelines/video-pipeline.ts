@@ -1,5 +1,6 @@
 import { attentionFormFor, attentionReport } from './attention-form.ts';
 import { denoise } from './denoise-loop.ts';
+import { scheduledCachePlan } from './scheduled-cache-plan.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import { createFeatureCache } from './feature-cache.ts';
 import { ensureModel, ensureOptimizedModel, modelWork } from './models/model-store.ts';
@@ -133,12 +134,15 @@ export async function runPipeline(request: PipelineRequest, files: ModelFiles, e
         {
           scheduler: request.scheduler,
           steps: request.steps,
-          cacheSchedule: variant.cache,
-          full: await sessionFor('unet-full', files.unetFull, 'denoise'),
-          shallow: files.unetShallow ? await sessionFor('unet-shallow', files.unetShallow, 'denoise') : null,
-          cache,
-          cacheFeature: UNET_IO.cacheFeature,
-          noisePrediction: UNET_IO.noise,
+          plan: scheduledCachePlan({
+            steps: request.steps,
+            cacheSchedule: variant.cache,
+            full: await sessionFor('unet-full', files.unetFull, 'denoise'),
+            shallow: files.unetShallow ? await sessionFor('unet-shallow', files.unetShallow, 'denoise') : null,
+            cache,
+            cacheFeature: UNET_IO.cacheFeature,
+            noisePrediction: UNET_IO.noise,
+          }),
           feeds: (_, timestep, scaled) => {
             const batched = new Float32Array(TEXT_BATCH * perVideo);
             batched.set(scaled, 0);

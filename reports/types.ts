@@ -189,6 +189,10 @@ export interface SiteStepRow {
   kind: 'full' | 'cached';
   msPerRun: number[];
   medianMs: number;
+  /** Run-time caches: the first measured run's decision per transformer call; null for other variants. */
+  decision: { call: string; computed: boolean; change: number | null; accumulated: number | null }[] | null;
+  /** True when the measured runs did not all compute and reuse the same calls at this step. */
+  decisionVaries: boolean;
 }
 
 /** The operators of one stage's profile, heaviest first. */

@@ -41,8 +41,8 @@ describe('diffusion-transformer manifests', () => {
   });
 
   it.each([
-    ['wan-tiny', /unipc \(flow_prediction, flow shift 3, order 2 bh2\)/, /frame by frame with \d+ causal cache tensors/],
-    ['easyanimate-tiny', /flow-match-euler \(shift 1\)/, /streams image \+ text[\s\S]*frame by frame with \d+ causal cache tensors/],
+    ['wan-tiny', /unipc \(flow_prediction, flow shift 3, order 2 bh2\)/, /teacache measuring "linear_1"[\s\S]*frame by frame with \d+ causal cache tensors/],
+    ['easyanimate-tiny', /flow-match-euler \(shift 1\)/, /streams image \+ text[\s\S]*no teacache \(the manifest gives no denoiser\.teaCache\)[\s\S]*frame by frame with \d+ causal cache tensors/],
   ])('models inspect %s prints the sampler and the block boundaries', async (fixture, sampler, detail) => {
     let printed = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((printed += String(chunk)), true));

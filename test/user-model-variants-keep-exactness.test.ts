@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadUserModels, planSuite } from '../harness/suite-config.ts';
 import type { SuiteFile } from '../harness/suite-config.ts';
-import { VARIANT_NAMES } from '../pipelines/variants.ts';
+import { UNET_VARIANT_NAMES } from '../pipelines/variants.ts';
 import { maxAbsDifference } from './fixtures/run-tiny-variant.ts';
 import { runUser, userRequest } from './fixtures/run-user-variant.ts';
 import { USER_MODELS_DIR, USER_MODEL_FIXTURES } from './fixtures/user-model-reference.ts';
@@ -26,8 +26,8 @@ async function runAll(fixture: string, suite: SuiteFile): Promise<Map<string, Fl
 for (const fixture of USER_MODEL_FIXTURES) {
   describe(`${fixture}: variants on the exported pipeline`, () => {
     it('all seven run; chunk, swap and (per-frame decoders) slice leave the video as it was', async () => {
-      const frames = await runAll(fixture, { variants: [...VARIANT_NAMES], chunks: '3x2' });
-      expect([...frames.keys()].sort()).toEqual([...VARIANT_NAMES].sort());
+      const frames = await runAll(fixture, { variants: [...UNET_VARIANT_NAMES], chunks: '3x2' });
+      expect([...frames.keys()].sort()).toEqual([...UNET_VARIANT_NAMES].sort());
       const diff = (a: string, b: string) => maxAbsDifference(frames.get(a)!, frames.get(b)!);
       // DeepCache changes the video (so the comparisons below are not between identical runs by accident).
       expect(diff('deepcache', 'baseline')).toBeGreaterThan(100 * TOLERANCE);

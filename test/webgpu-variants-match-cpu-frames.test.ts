@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineOutput } from '../pipelines/types.ts';
-import { VARIANT_NAMES } from '../pipelines/variants.ts';
+import { UNET_VARIANT_NAMES } from '../pipelines/variants.ts';
 import { prepareModels, runPipeline } from '../pipelines/video-pipeline.ts';
 import { maxAbsDifference, tinyRequest } from './fixtures/run-tiny-variant.ts';
 import { prepareSoftwareVulkan, webgpuSkipReason } from './fixtures/software-vulkan.ts';
@@ -21,7 +21,7 @@ const runs = new Map<string, { cpu: PipelineOutput; webgpu: PipelineOutput }>();
 describe.skipIf(skip !== null)(`tiny pipeline on the webgpu provider${skip ? ` (skipped: ${skip})` : ''}`, () => {
   beforeAll(async () => {
     prepareSoftwareVulkan();
-    for (const variant of VARIANT_NAMES) {
+    for (const variant of UNET_VARIANT_NAMES) {
       const cpuRequest = tinyRequest(variant, {}, STEPS);
       const webgpuRequest = { ...cpuRequest, executionProvider: 'webgpu' as const };
       const cpu = await runPipeline(cpuRequest, await prepareModels(cpuRequest));
@@ -30,7 +30,7 @@ describe.skipIf(skip !== null)(`tiny pipeline on the webgpu provider${skip ? ` (
     }
   }, 600_000);
 
-  it.each(VARIANT_NAMES)(`%s gives the CPU provider's frames within ${TOLERANCE}`, (variant) => {
+  it.each(UNET_VARIANT_NAMES)(`%s gives the CPU provider's frames within ${TOLERANCE}`, (variant) => {
     const { cpu, webgpu } = runs.get(variant)!;
     expect(webgpu.frameShape).toEqual(cpu.frameShape);
     expect(webgpu.steps.map((s) => s.kind)).toEqual(cpu.steps.map((s) => s.kind));

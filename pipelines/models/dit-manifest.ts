@@ -122,6 +122,11 @@ export async function loadDitManifest(manifestPath: string): Promise<UserDitSour
   const denoiser = await resolveComponent(source, 'denoiser', manifest.denoiser);
   const vaeDecoder = await resolveComponent(source, 'vaeDecoder', manifest.vaeDecoder);
   checkBlocks(source, denoiser.component.path, manifest.denoiser.architecture.blocks, denoiser.model);
+  const teaCache = manifest.denoiser.teaCache ?? null;
+  if (teaCache && !nodeOutputNames(denoiser.model).has(teaCache.modulatedInput)) {
+    const produced = nodeOutputNames(denoiser.model);
+    throw new HarnessError('unknown-tensor', `${source}: denoiser.teaCache.modulatedInput is "${teaCache.modulatedInput}", which no node of ${basename(denoiser.component.path)} produces (closest: ${closestNames(teaCache.modulatedInput, produced, 5).join(', ')})`);
+  }
 
   const length = manifest.textEncoder.maxSequenceLength;
   const te = textEncoder.component;
@@ -160,6 +165,7 @@ export async function loadDitManifest(manifestPath: string): Promise<UserDitSour
       ...dn,
       architecture: manifest.denoiser.architecture,
       guidanceCalls: manifest.denoiser.guidanceCalls,
+      teaCache,
       tokens: { image: (latent.frames / pt) * (latent.height / ph) * (latent.width / pw), text: length },
     },
     vaeDecoder: { ...vd, framesPerCall: manifest.vaeDecoder.framesPerCall ?? null, causalFrames },

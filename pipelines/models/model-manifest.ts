@@ -107,6 +107,14 @@ const ditTextToVideo = z.strictObject({
       }),
     }),
     guidanceCalls: z.enum(['separate', 'batched']).describe('how the source pipeline runs guidance; the graph takes [negative; prompt] as one batch either way'),
+    teaCache: z
+      .strictObject({
+        modulatedInput: tensorName.describe("the timestep embedding every block's modulation is made from ([batch, width]; TeaCache4Wan2.1's `e`), whose change TeaCache measures"),
+        coefficients: z.array(z.number()).min(1).describe('the polynomial that rescales its relative L1 change, highest power first (numpy.poly1d order)'),
+        coefficientsSource: z.string().optional().describe('where the coefficients were fitted or published'),
+      })
+      .optional()
+      .describe('TeaCache on this transformer: what it measures and how the change is rescaled; without it the teacache variant is refused'),
   }),
   vaeDecoder: component(['latents'], ['sample'], 'the causal VAE decoder: latents [1, channels, frames, h, w] → video [1, 3, frames, H, W] in [-1, 1]').extend({
     framesPerCall: z.number().int().min(1).nullable().optional().describe('latent frames one call decodes; null or absent: all of them'),

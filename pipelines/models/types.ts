@@ -304,6 +304,17 @@ export interface ManifestDitDenoiser extends ManifestComponent<'sample' | 'times
   architecture: ManifestDitArchitecture;
   /** How the source pipeline runs guidance: two calls (prompt, negative prompt) or one batch of [negative; prompt]; the graph's batch holds both either way. */
   guidanceCalls: 'separate' | 'batched';
+  /** TeaCache on this transformer; absent when the manifest gives none. */
+  teaCache?: ManifestTeaCache;
+}
+
+/** TeaCache's measure on a transformer: the timestep embedding whose change it accumulates, and the polynomial that rescales that change. */
+export interface ManifestTeaCache {
+  /** The tensor TeaCache measures ([batch, width]): the timestep embedding every block's modulation is made from. */
+  modulatedInput: string;
+  /** Highest power first (numpy.poly1d order). */
+  coefficients: number[];
+  coefficientsSource?: string;
 }
 
 /** A causal VAE decoder split into per-latent-frame calls that carry its causal-conv cache, as diffusers' Wan VAE decodes. */
@@ -432,6 +443,8 @@ export interface UserDitSource {
   denoiser: UserModelComponent<'sample' | 'timestep' | 'encoderHiddenStates', 'noisePred'> & {
     architecture: ManifestDitArchitecture;
     guidanceCalls: 'separate' | 'batched';
+    /** TeaCache's measure on this transformer; null when the manifest gives none. */
+    teaCache: ManifestTeaCache | null;
     /** Tokens per stream: latent patches, and text positions. */
     tokens: { image: number; text: number };
   };

@@ -32,8 +32,11 @@ const node = (name: string, opType: string, input: string[], output: string[], a
  */
 export function blockCacheGraphs(model: OnnxModel, streams: readonly BlockSpanStream[]): BlockCacheGraphs {
   const produced = nodeOutputNames(model);
+  const graphInputNames = new Set((model.graph!.input ?? []).map((i) => i.name ?? ''));
   for (const s of streams) {
-    for (const name of [s.start, s.end]) if (!produced.has(name)) throw new HarnessError('unknown-tensor', `block cache: no node of the denoiser graph produces "${name}"`);
+    // A span's start may be a graph input: the rest of a graph cut after the first block takes that block's output.
+    if (!produced.has(s.start) && !graphInputNames.has(s.start)) throw new HarnessError('unknown-tensor', `block cache: no node of the denoiser graph produces "${s.start}"`);
+    if (!produced.has(s.end)) throw new HarnessError('unknown-tensor', `block cache: no node of the denoiser graph produces "${s.end}"`);
   }
   const stated = statedSignatures(model).get(streams[0]!.end);
   const signature: TensorSignature = { name: CACHE_FEATURE, elementType: stated?.elementType ?? 'float32', shape: [0, 1, 2].map((i) => `${CACHE_FEATURE}_dim_${i}`) };

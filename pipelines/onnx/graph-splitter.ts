@@ -68,7 +68,7 @@ function subgraphs(node: onnxProto.onnx.INodeProto): onnxProto.onnx.IGraphProto[
 }
 
 /** Every name a node reads, including outer-scope names its subgraphs read. */
-function namesRead(node: onnxProto.onnx.INodeProto, into: Set<string>): void {
+export function namesRead(node: onnxProto.onnx.INodeProto, into: Set<string>): void {
   for (const input of node.input ?? []) if (input) into.add(input);
   for (const graph of subgraphs(node)) for (const inner of graph.node ?? []) namesRead(inner, into);
 }

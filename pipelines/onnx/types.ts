@@ -1,3 +1,5 @@
+import type { OnnxModel, TensorSignature } from './model-file.ts';
+
 /** A tensor in a graph under construction: its name and its static shape. */
 export interface TensorRef {
   name: string;
@@ -26,3 +28,31 @@ export interface SharedWeights {
 
 /** How attention is computed in a graph: ORT's fused `MultiHeadAttention` or MatMul–Softmax–MatMul primitives. */
 export type AttentionForm = 'fused' | 'unfused';
+
+/** The two pieces of a cut graph and the tensors that cross from the first to the second. */
+export interface GraphCut {
+  /** The nodes the boundary tensors need; its outputs are the crossing tensors. */
+  head: OnnxModel;
+  /** The other nodes the graph's outputs need; the crossing tensors are inputs, beside the graph inputs it reads. */
+  rest: OnnxModel;
+  /** Tensors the head makes and the rest reads: the boundary tensors first, then the others in node order. */
+  crossing: TensorSignature[];
+}
+
+/** One stream through the blocks: the tensor entering the first block, leaving it, and leaving the last block (null when the last block does not hand it on). */
+export interface BlockStream {
+  input: string;
+  firstOutput: string;
+  lastOutput: string | null;
+  tokens: number;
+}
+
+/** The three graphs of a run-time cache (first-block cache, TeaCache), and the tensors the head hands the rest. */
+export interface RuntimeCacheGraphs {
+  head: OnnxModel;
+  /** The rest of the transformer, also returning the cached blocks' residual as `cache_feature`. */
+  rest: OnnxModel;
+  /** The rest with `cache_feature` added to the cached blocks' input in place of those blocks. */
+  cachedRest: OnnxModel;
+  crossing: string[];
+}

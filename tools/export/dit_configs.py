@@ -25,6 +25,11 @@ WAN_UNIPC = {
     "beta_schedule": "linear",
 }
 
+# TeaCache4Wan2.1 (ali-vilab/TeaCache), Wan 2.1 T2V 1.3B without retention steps: the polynomial that rescales the
+# relative L1 change of the timestep embedding, highest power first. Fitted on the published weights; on random
+# weights it is only the published rescaling.
+WAN_T2V_1_3B_TEACACHE = [2.39676752e+03, -1.31110545e+03, 2.01331979e+02, -8.29855975e+00, 1.37887774e-01]
+
 TINY_WAN = {
     "transformer": {
         "patch_size": [1, 2, 2],

@@ -26,6 +26,16 @@ def _shapes(model):
     return shapes
 
 
+def module_output(path, scope):
+    """The tensor a module hands out: the first output of the last node inside the module at path `scope`
+    (e.g. "condition_embedder.time_embedder")."""
+    model = onnx.load(str(path), load_external_data=False)
+    inside = [node for node in model.graph.node if any(s == scope or s.endswith(f".{scope}") for s in name_scopes(node))]
+    if not inside:
+        raise RuntimeError(f"{path}: no node inside module {scope}")
+    return inside[-1].output[0]
+
+
 def block_boundaries(path, prefix, stream_tokens):
     """The block stack's streams between blocks: for each block, the tensor it hands on per stream, and the tensors
     entering the first block. `stream_tokens` maps a stream name to its token count (the second dimension of its

@@ -8,9 +8,11 @@ import torch
 from diffusers import AutoencoderKLWan, WanTransformer3DModel
 from transformers import UMT5Config, UMT5EncoderModel
 
-from dit_configs import WAN_UNIPC
+from dit_configs import WAN_T2V_1_3B_TEACACHE, WAN_UNIPC
+from dit_graph import module_output
 
 GUIDANCE_BATCH = 2
+TEACACHE_SCOPE = "condition_embedder.time_embedder"
 # lightbench's scheduler config (pipelines/schedulers/flow-scheduler-config.ts) for Wan's diffusers scheduler.
 WAN_SCHEDULER = {
     "kind": "unipc", "numTrainTimesteps": WAN_UNIPC["num_train_timesteps"], "predictionType": "flow_prediction",
@@ -209,6 +211,12 @@ def manifest_sections(config, folder):
             },
             # The pipeline calls the model once for the prompt and once for the negative prompt; the graph takes both.
             "guidanceCalls": "separate",
+            # TeaCache4Wan2.1 measures the time embedding (`e`, diffusers' temb) that every block's modulation comes from.
+            "teaCache": {
+                "modulatedInput": module_output(Path(folder) / "transformer.onnx", TEACACHE_SCOPE),
+                "coefficients": WAN_T2V_1_3B_TEACACHE,
+                "coefficientsSource": "TeaCache4Wan2.1 (ali-vilab/TeaCache), Wan2.1 T2V 1.3B, without retention steps",
+            },
         },
         "vaeDecoder": {
             "file": "vae_decoder.onnx",

@@ -34,7 +34,8 @@ export interface ParityResult {
 
 const floats = (dir: string, name: string) => readReferenceTensor(dir, name).data as Float32Array;
 
-function recordedInputs(dir: string, model: UserModelSource | UserDitSource): UserPipelineInputs {
+/** The token ids, attention masks and initial noise (or image) of the PyTorch run recorded in `dir`. */
+export function recordedInputs(dir: string, model: UserModelSource | UserDitSource): UserPipelineInputs {
   const inputs: UserPipelineInputs = { initialNoise: floats(dir, 'initial_noise') };
   const ids = (name: string) => Array.from(readReferenceTensor(dir, name).data as BigInt64Array, Number);
   if (model.kind === 'text-to-video-dit') {

@@ -17,15 +17,15 @@ export interface ReferenceIndex {
   [setting: string]: unknown;
 }
 
-export function readReferenceIndex(fixtureDir: string): ReferenceIndex {
-  return JSON.parse(readFileSync(join(fixtureDir, 'reference', 'reference.json'), 'utf8')) as ReferenceIndex;
+export function readReferenceIndex(fixtureDir: string, folder = 'reference'): ReferenceIndex {
+  return JSON.parse(readFileSync(join(fixtureDir, folder, 'reference.json'), 'utf8')) as ReferenceIndex;
 }
 
-/** A recorded tensor of the fixture in `fixtureDir` (float32, or int64 as BigInt64Array). */
-export function readReferenceTensor(fixtureDir: string, name: string): ReferenceTensor {
-  const entry = readReferenceIndex(fixtureDir).tensors[name];
-  if (!entry) throw new Error(`${fixtureDir} has no reference tensor "${name}"`);
-  const bytes = readFileSync(join(fixtureDir, 'reference', entry.file));
+/** A recorded tensor of the fixture in `fixtureDir` (float32, or int64 as BigInt64Array), from its `folder` of recorded runs. */
+export function readReferenceTensor(fixtureDir: string, name: string, folder = 'reference'): ReferenceTensor {
+  const entry = readReferenceIndex(fixtureDir, folder).tensors[name];
+  if (!entry) throw new Error(`${join(fixtureDir, folder)} has no reference tensor "${name}"`);
+  const bytes = readFileSync(join(fixtureDir, folder, entry.file));
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   return { data: entry.dtype === 'int64' ? new BigInt64Array(buffer) : new Float32Array(buffer), dims: entry.shape };
 }

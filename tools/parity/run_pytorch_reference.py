@@ -23,10 +23,9 @@ from build_models import build, randomise_norms  # noqa: E402
 from reference_run import record  # noqa: E402
 
 
-def record_dit(config, seed, folder):
-    """A diffusion-transformer fixture: its pipeline is the exporter's configuration the recorded config equals."""
+def build_dit(config, seed):
+    """A diffusion-transformer fixture's pipeline name and torch models: the exporter's configuration the recorded config equals."""
     from dit_configs import DIT_CONFIGS
-    from dit_reference_run import record as record_dit_run
     from export_dit import pipeline_module
 
     matches = [pipeline for (pipeline, _scale), known in DIT_CONFIGS.items() if json.loads(json.dumps(known)) == config]
@@ -35,6 +34,13 @@ def record_dit(config, seed, folder):
     pipeline = matches[0]
     models = pipeline_module(pipeline).build(config, seed)
     randomise_norms(models, seed)
+    return pipeline, models
+
+
+def record_dit(config, seed, folder):
+    from dit_reference_run import record as record_dit_run
+
+    pipeline, models = build_dit(config, seed)
     record_dit_run(pipeline, models, config, folder, seed)
     return pipeline
 

@@ -1,0 +1,76 @@
+// Cuts a graph in two at a set of boundary tensors: a head that computes them, and a rest that takes, as inputs,
+// every tensor it reads from the head. The tensors crossing the cut are found from the graph, not listed by hand.
+import type onnxProto from 'onnx-proto';
+import { HarnessError } from '../harness-error.ts';
+import type { OnnxModel, TensorSignature } from './model-file.ts';
+import type { GraphCut } from './types.ts';
+import { closestNames, nodeOutputNames, statedSignatures, valueInfoOf } from './model-file.ts';
+import { backwardSlice, cloneModel, namesRead } from './graph-splitter.ts';
+
+/** Indices of the nodes that `wanted` depends on (and the names they read, added to `wanted`). */
+function slice(nodes: readonly onnxProto.onnx.INodeProto[], wanted: Set<string>): Set<number> {
+  const kept = new Set<number>();
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (!(nodes[i]!.output ?? []).some((name) => wanted.has(name))) continue;
+    kept.add(i);
+    namesRead(nodes[i]!, wanted);
+  }
+  return kept;
+}
+
+/** Keeps the graph inputs that some node reads (ONNX Runtime asks for a feed of every declared input). */
+function keepReadInputs(graph: onnxProto.onnx.IGraphProto, extra: readonly TensorSignature[]): void {
+  const read = new Set<string>((graph.output ?? []).map((o) => o.name ?? ''));
+  for (const n of graph.node ?? []) namesRead(n, read);
+  const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
+  graph.input = [...(graph.input ?? []).filter((i) => read.has(i.name ?? '') || initializers.has(i.name ?? '')), ...extra.map((s) => valueInfoOf(s))];
+}
+
+/**
+ * Cuts `model` after the nodes `boundary` depends on. A constant the rest also reads is copied into it rather than
+ * handed across. Every crossing tensor needs a stated element type (value_info), since it becomes a graph input.
+ */
+export function cutGraph(model: OnnxModel, boundary: readonly string[]): GraphCut {
+  const produced = nodeOutputNames(model);
+  for (const name of boundary) {
+    if (!produced.has(name)) throw new HarnessError('unknown-tensor', `cannot cut after "${name}": no node produces it; closest tensor names: ${closestNames(name, produced).join(', ')}`);
+  }
+  const nodes = model.graph!.node ?? [];
+  const inHead = slice(nodes, new Set(boundary));
+  const needed = new Set((model.graph!.output ?? []).map((o) => o.name ?? ''));
+  const inRest = new Set<number>();
+  const crossed = new Set<string>();
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    const wanted = (n.output ?? []).filter((name) => needed.has(name));
+    if (!wanted.length) continue;
+    if (inHead.has(i) && !(n.opType === 'Constant' && !(n.input ?? []).length)) {
+      for (const name of wanted) crossed.add(name);
+      continue;
+    }
+    inRest.add(i);
+    namesRead(n, needed);
+  }
+  const order = nodes.flatMap((n) => n.output ?? []);
+  const crossingNames = [...boundary, ...order.filter((name) => crossed.has(name) && !boundary.includes(name))];
+  const stated = statedSignatures(model);
+  const crossing = crossingNames.map((name): TensorSignature => {
+    const signature = stated.get(name);
+    if (!signature?.elementType || signature.elementType.startsWith('type-')) {
+      throw new HarnessError('missing-shape', `cannot cut the graph at "${name}": the graph states no element type for it (value_info); export with shapes inferred`);
+    }
+    return { ...signature, name };
+  });
+
+  const head = cloneModel(model);
+  head.graph!.node = (head.graph!.node ?? []).filter((_, i) => inHead.has(i));
+  head.graph!.output = crossing.map((s) => valueInfoOf(s));
+  backwardSlice(head.graph!);
+  keepReadInputs(head.graph!, []);
+
+  const rest = cloneModel(model);
+  rest.graph!.node = (rest.graph!.node ?? []).filter((_, i) => inRest.has(i));
+  backwardSlice(rest.graph!);
+  keepReadInputs(rest.graph!, crossing);
+  return { head, rest, crossing };
+}

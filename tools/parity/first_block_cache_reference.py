@@ -1,0 +1,114 @@
+"""diffusers' First Block Cache on an exported Wan fixture: the reference for lightbench's `first-block-cache`.
+
+    python tools/parity/first_block_cache_reference.py --fixture test/fixtures/user-models/wan-tiny --out DIR \\
+        [--steps 8] [--threshold 0.1]
+
+Rebuilds the fixture's torch models from export-info.json (the weights of its ONNX graphs), runs diffusers'
+WanPipeline from the prompt embeddings and initial noise recorded beside the fixture (reference/), once plain and
+once with `transformer.enable_cache(FirstBlockCacheConfig(threshold))` (diffusers.hooks.first_block_cache), and writes DIR/reference.json
+with, per step and per transformer call (WanPipeline calls the model for the prompt and for the negative prompt,
+each in its own cache context), whether the remaining blocks were computed and the relative change of the first
+block's residual that decided it, plus both videos as raw tensors. Prints one JSON line: versions and where it wrote.
+
+EasyAnimatePipeline is not covered: diffusers 0.42.1 registers no block metadata for EasyAnimateTransformerBlock,
+so the hook cannot be applied to it.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "export"))
+sys.path.insert(0, str(HERE))
+
+import torch  # noqa: E402
+from diffusers import UniPCMultistepScheduler, WanPipeline  # noqa: E402
+from diffusers.hooks import FirstBlockCacheConfig, HookRegistry  # noqa: E402
+from diffusers.hooks.first_block_cache import _FBC_LEADER_BLOCK_HOOK  # noqa: E402
+
+from dit_configs import WAN_UNIPC  # noqa: E402
+from reference_run import run_with_steps  # noqa: E402
+from run_pytorch_reference import build_dit  # noqa: E402
+from tensor_store import TensorStore  # noqa: E402
+
+# diffusers' context names for WanPipeline's two calls, as lightbench names the rows of its guided batch.
+CALLS = {"uncond": "negative", "cond": "prompt"}
+
+
+def recorded(fixture, name):
+    index = json.loads((fixture / "reference" / "reference.json").read_text())["tensors"][name]
+    return torch.from_numpy(np.fromfile(fixture / "reference" / index["file"], dtype="<f4").reshape(index["shape"]).copy())
+
+
+def record_decisions(transformer):
+    """Wraps the leader hook's decision so each call's relative change and outcome are kept, in call order."""
+    hook = HookRegistry.check_if_exists_or_initialize(transformer.blocks[0]).get_hook(_FBC_LEADER_BLOCK_HOOK)
+    decide = hook._should_compute_remaining_blocks
+    calls = []
+
+    def recording(residual):
+        previous = hook.state_manager.get_state().head_block_residual
+        change = None if previous is None else float((residual - previous).abs().mean() / previous.abs().mean())
+        computed = decide(residual)
+        calls.append({"call": CALLS[hook.state_manager.context.name], "computed": bool(computed), "change": change})
+        return computed
+
+    hook._should_compute_remaining_blocks = recording
+    return calls
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fixture", required=True, type=Path, help="an exported Wan fixture with export-info.json and reference/")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write reference.json and the videos into")
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--threshold", type=float, default=FirstBlockCacheConfig.threshold)
+    args = parser.parse_args()
+    info = json.loads((args.fixture / "export-info.json").read_text())
+    started = time.time()
+    pipeline, models = build_dit(info["config"], info["seed"])
+    if pipeline != "wan":
+        raise SystemExit(f"{args.fixture}: a {pipeline} fixture; diffusers registers no block metadata for its transformer blocks, so FirstBlockCache applies to Wan fixtures only")
+    p = info["config"]["pipeline"]
+    pipe = WanPipeline(tokenizer=None, text_encoder=models["text_encoder"], vae=models["vae"],
+                       scheduler=UniPCMultistepScheduler(**WAN_UNIPC), transformer=models["transformer"])
+    pipe.set_progress_bar_config(disable=True)
+    noise = recorded(args.fixture, "initial_noise")
+    call = dict(prompt_embeds=recorded(args.fixture, "prompt_embeds"), negative_prompt_embeds=recorded(args.fixture, "negative_prompt_embeds"),
+                height=p["height"], width=p["width"], num_frames=p["frames"], num_inference_steps=args.steps,
+                guidance_scale=p["guidance_scale"])
+    store = TensorStore(args.out)
+    plain, _ = run_with_steps(pipe, **call, latents=noise.clone())
+    pipe.transformer.enable_cache(FirstBlockCacheConfig(threshold=args.threshold))
+    calls = record_decisions(pipe.transformer)
+    cached, _ = run_with_steps(pipe, **call, latents=noise.clone())
+    if len(calls) != 2 * args.steps:
+        raise SystemExit(f"expected two transformer calls per step, recorded {len(calls)} in {args.steps} steps")
+    # Each step's calls in lightbench's batch order: negative prompt, then prompt.
+    steps = [sorted(calls[2 * i: 2 * i + 2], key=lambda c: list(CALLS.values()).index(c["call"])) for i in range(args.steps)]
+    store.put("baseline.frames", plain, "frames in [0, 1] without the cache, [batch, frames, 3, H, W]")
+    store.put("first_block_cache.frames", cached, "frames in [0, 1] with FirstBlockCache, [batch, frames, 3, H, W]")
+    import diffusers
+
+    store.save({
+        "pipeline": "WanPipeline",
+        "hook": "diffusers.hooks.first_block_cache (transformer.enable_cache)",
+        "steps": args.steps,
+        "threshold": args.threshold,
+        "guidanceScale": p["guidance_scale"],
+        "timesteps": [float(t) for t in pipe.scheduler.timesteps],
+        "decisions": steps,
+        "maxAbsDifferenceFromBaseline": float((cached - plain).abs().max()),
+        "torch": torch.__version__,
+        "diffusers": diffusers.__version__,
+    })
+    print(json.dumps({"torch": torch.__version__, "diffusers": diffusers.__version__, "seconds": round(time.time() - started, 1), "reference": str(args.out)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""TeaCache on diffusers' Wan transformer: the reference for lightbench's `teacache` on an exported Wan fixture.
+
+    python tools/parity/teacache_reference.py --fixture test/fixtures/user-models/wan-tiny --out DIR \\
+        [--steps 8] [--threshold 1200]
+
+TeaCache's own Wan code (TeaCache4Wan2.1 in ali-vilab/TeaCache) patches the forward of the original Wan
+repository's model, which is not diffusers'. This applies the same rule to diffusers' WanTransformer3DModel, as
+written out in TeaCache4Wan2.1 without retention steps: per transformer call (WanPipeline calls the model for the
+prompt, then the negative prompt; each keeps its own state), the relative L1 change of the time embedding (`temb`,
+the original's `e`) since the previous call of that kind is rescaled by the manifest's polynomial
+(numpy.poly1d) and accumulated; while the sum stays under the threshold the block stack is skipped and the
+residual it added at its last run is added to its input, else it runs and the sum restarts at 0; the first and
+the last step always run it. The models are rebuilt from export-info.json, the inputs are those recorded beside
+the fixture (reference/). Writes DIR/reference.json with each step's decisions per call, and the plain and the
+cached videos. Prints one JSON line: versions and where it wrote.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "export"))
+sys.path.insert(0, str(HERE))
+
+import torch  # noqa: E402
+from diffusers import UniPCMultistepScheduler, WanPipeline  # noqa: E402
+
+from dit_configs import WAN_UNIPC  # noqa: E402
+from first_block_cache_reference import recorded  # noqa: E402
+from reference_run import run_with_steps  # noqa: E402
+from run_pytorch_reference import build_dit  # noqa: E402
+from tensor_store import TensorStore  # noqa: E402
+
+CALL_ORDER = ["prompt", "negative"]  # WanPipeline's calls within a step
+
+
+class TeaCacheOnWan:
+    def __init__(self, transformer, coefficients, threshold, steps):
+        self.rescale = np.poly1d(coefficients)
+        self.threshold, self.steps = threshold, steps
+        self.calls = 0
+        self.state = {name: {"previous": None, "accumulated": 0.0, "residual": None} for name in CALL_ORDER}
+        self.decisions = []  # per call, in call order
+        self.blocks = transformer.blocks
+        self.hooks = [transformer.condition_embedder.register_forward_hook(self._decide)]
+        self.originals = [block.forward for block in self.blocks]
+        self.blocks[0].forward = self._first_block
+        for index in range(1, len(self.blocks)):
+            self.blocks[index].forward = self._later_block(index)
+
+    def _decide(self, _module, _args, output):
+        temb = output[0]
+        step, name = divmod(self.calls, 2)
+        name = CALL_ORDER[name]
+        state = self.state[name]
+        change = None
+        if state["previous"] is not None:
+            relative = ((temb - state["previous"]).abs().mean() / state["previous"].abs().mean()).item()
+            change = float(self.rescale(relative))
+        state["previous"] = temb.clone()
+        decision = {"call": name, "computed": True, "change": change}
+        if change is None or step == 0 or step >= self.steps - 1:
+            state["accumulated"] = 0.0
+        else:
+            accumulated = state["accumulated"] + change
+            decision.update(computed=not accumulated < self.threshold, accumulated=accumulated)
+            state["accumulated"] = 0.0 if decision["computed"] else accumulated
+        self.decisions.append(decision)
+        self.current = (state, decision["computed"])
+        self.calls += 1
+
+    def _first_block(self, hidden_states, *rest):
+        state, computed = self.current
+        if not computed:
+            return hidden_states + state["residual"]
+        self.stack_input = hidden_states
+        out = self.originals[0](hidden_states, *rest)
+        return self._ended(out) if len(self.blocks) == 1 else out
+
+    def _later_block(self, index):
+        def forward(hidden_states, *rest):
+            state, computed = self.current
+            if not computed:
+                return hidden_states
+            out = self.originals[index](hidden_states, *rest)
+            return self._ended(out) if index == len(self.blocks) - 1 else out
+
+        return forward
+
+    def _ended(self, out):
+        self.current[0]["residual"] = out - self.stack_input
+        return out
+
+    def remove(self):
+        for hook in self.hooks:
+            hook.remove()
+        for block in self.blocks:
+            del block.forward
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fixture", required=True, type=Path, help="an exported Wan fixture with export-info.json, manifest.json (denoiser.teaCache) and reference/")
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--threshold", type=float, default=1200.0)
+    args = parser.parse_args()
+    info = json.loads((args.fixture / "export-info.json").read_text())
+    coefficients = json.loads((args.fixture / "manifest.json").read_text())["denoiser"]["teaCache"]["coefficients"]
+    started = time.time()
+    pipeline, models = build_dit(info["config"], info["seed"])
+    if pipeline != "wan":
+        raise SystemExit(f"{args.fixture}: a {pipeline} fixture; this TeaCache reference follows TeaCache4Wan2.1 and runs on Wan fixtures only")
+    p = info["config"]["pipeline"]
+    pipe = WanPipeline(tokenizer=None, text_encoder=models["text_encoder"], vae=models["vae"],
+                       scheduler=UniPCMultistepScheduler(**WAN_UNIPC), transformer=models["transformer"])
+    pipe.set_progress_bar_config(disable=True)
+    noise = recorded(args.fixture, "initial_noise")
+    call = dict(prompt_embeds=recorded(args.fixture, "prompt_embeds"), negative_prompt_embeds=recorded(args.fixture, "negative_prompt_embeds"),
+                height=p["height"], width=p["width"], num_frames=p["frames"], num_inference_steps=args.steps,
+                guidance_scale=p["guidance_scale"])
+    plain, _ = run_with_steps(pipe, **call, latents=noise.clone())
+    tea = TeaCacheOnWan(pipe.transformer, coefficients, args.threshold, args.steps)
+    try:
+        cached, _ = run_with_steps(pipe, **call, latents=noise.clone())
+    finally:
+        tea.remove()
+    if len(tea.decisions) != 2 * args.steps:
+        raise SystemExit(f"expected two transformer calls per step, recorded {len(tea.decisions)} in {args.steps} steps")
+    # Each step's calls in lightbench's batch order: negative prompt, then prompt.
+    steps = [sorted(tea.decisions[2 * i: 2 * i + 2], key=lambda c: c["call"] != "negative") for i in range(args.steps)]
+    store = TensorStore(args.out)
+    store.put("baseline.frames", plain, "frames in [0, 1] without the cache, [batch, frames, 3, H, W]")
+    store.put("teacache.frames", cached, "frames in [0, 1] with TeaCache, [batch, frames, 3, H, W]")
+    import diffusers
+
+    store.save({
+        "pipeline": "WanPipeline",
+        "rule": "TeaCache4Wan2.1 without retention steps, applied to diffusers' WanTransformer3DModel (tools/parity/teacache_reference.py)",
+        "steps": args.steps,
+        "threshold": args.threshold,
+        "coefficients": coefficients,
+        "decisions": steps,
+        "maxAbsDifferenceFromBaseline": float((cached - plain).abs().max()),
+        "torch": torch.__version__,
+        "diffusers": diffusers.__version__,
+    })
+    print(json.dumps({"torch": torch.__version__, "diffusers": diffusers.__version__, "seconds": round(time.time() - started, 1), "reference": str(args.out)}))
+
+
+if __name__ == "__main__":
+    main()
