@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import type { AttentionForm } from '../onnx/types.ts';
 import { DIT_BLOCK_NAMES } from './dit.ts';
 import { loadDitManifest } from './dit-manifest.ts';
+import { WAN_2_1_T2V_1_3B_TEACACHE } from './dit-presets.ts';
 import { buildDitTextEncoderGraph } from './dit-text-encoder.ts';
 import { buildDitVaeDecoderGraph, ditPixelFrames } from './dit-vae-decoder.ts';
 import { DIT_BUILDER_VERSION, WEIGHT_SEED, ensureBuiltGraph, ensureDitModel } from './model-store.ts';
@@ -81,6 +82,7 @@ function presetManifest(preset: DitPreset, files: Omit<DitPresetGraphs, 'manifes
         blocks: { count: layers, streams: ['image'], input: { image: DIT_BLOCK_NAMES.input }, outputs: Array.from({ length: layers }, (_, i) => ({ image: DIT_BLOCK_NAMES.output(i) })) },
       },
       guidanceCalls: 'batched',
+      teaCache: { modulatedInput: DIT_BLOCK_NAMES.timeEmbedding, coefficients: [...WAN_2_1_T2V_1_3B_TEACACHE.coefficients], coefficientsSource: WAN_2_1_T2V_1_3B_TEACACHE.coefficientsSource },
     },
     vaeDecoder: {
       file: basename(files.vaeDecoder),

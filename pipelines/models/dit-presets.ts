@@ -51,6 +51,16 @@ const DIT_TINY: DitPreset = {
   vae: { channels: [16, 16, 8, 8], eps: 1e-6 },
 };
 
+/**
+ * TeaCache's rescaling polynomial for Wan 2.1 T2V 1.3B as TeaCache4Wan2.1 publishes it (highest power first,
+ * without retention steps). The built-in presets share Wan's topology, so their manifests carry it; on random
+ * weights it rescales a change as it would on the published model, which is what a threshold sweep needs.
+ */
+export const WAN_2_1_T2V_1_3B_TEACACHE = {
+  coefficients: [2.39676752e3, -1.31110545e3, 2.01331979e2, -8.29855975, 1.37887774e-1],
+  coefficientsSource: 'TeaCache4Wan2.1 (ali-vilab/TeaCache), Wan2.1 T2V 1.3B, without retention steps',
+} as const;
+
 export const DIT_PRESETS: Readonly<Record<string, DitPreset>> = { 'dit-tiny': DIT_TINY, 'dit-small': DIT_SMALL, 'wan-1.3b': WAN_1_3B };
 export const DIT_PRESET_NAMES = Object.keys(DIT_PRESETS);
 

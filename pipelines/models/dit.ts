@@ -6,7 +6,7 @@ import type { DitGraphOptions, DitPreset } from './types.ts';
 import { DIT_IO } from './types.ts';
 
 /** Names of the tensors entering the first block and leaving each block, in every transformer graph that has them. */
-export const DIT_BLOCK_NAMES = { input: 'blocks.input', output: (i: number) => `blocks.${i}.output` } as const;
+export const DIT_BLOCK_NAMES = { input: 'blocks.input', output: (i: number) => `blocks.${i}.output`, timeEmbedding: 'condition_embedder.temb' } as const;
 
 /** Hidden width of a preset's transformer. */
 export function ditWidth(preset: DitPreset): number {
@@ -75,7 +75,9 @@ export function buildDitGraph(preset: DitPreset, options: DitGraphOptions, seed:
     tokens = patchEmbedding(b, 'patch_embedding', sample, dim, dims.patch);
     if (mode === 'head') b.output(tokens, DIT_IO.patchTokens);
     const conditioning = conditionEmbedder(b, timestep, context, dims);
-    ({ textTokens: text, timestepProj, temb } = conditioning);
+    ({ textTokens: text, timestepProj } = conditioning);
+    // Named so a manifest can point TeaCache at it: the embedding every block's modulation is made from.
+    temb = b.named(conditioning.temb, DIT_BLOCK_NAMES.timeEmbedding);
   } else {
     tokens = b.input(mode === 'middle' ? DIT_IO.headTokens : DIT_IO.middleTokens, tokenShape);
     text = b.input(DIT_IO.textTokens, [videos, preset.textTokens, dim]);

@@ -111,7 +111,7 @@ export async function ensureModel(modelDir: string, preset: ModelPreset, spec: M
 }
 
 /** Bump when the transformer builder's output changes for the same preset: cached transformer graphs are then rebuilt. */
-export const DIT_BUILDER_VERSION = 2;
+export const DIT_BUILDER_VERSION = 3;
 
 /** The cache key of a transformer graph: builder version, the preset's dimensions and the graph options. */
 export function ditModelKey(preset: DitPreset, spec: DitGraphOptions, builderVersion = DIT_BUILDER_VERSION): string {
