@@ -356,7 +356,7 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     if (refused.length) {
       throw new HarnessError(
         'bad-suite',
-        `variants: ${refused.join(', ')} ${refused.length === 1 ? 'slices' : 'slice'} the decode, but model ${dit.name} has no per-frame causal decoder graphs (vaeDecoder.causalFrames in ${dit.manifestPath}); its decoder takes all latent frames at once. Export it with causalFrames, or run ${DIT_VARIANT_KINDS.filter((v) => v !== 'lightcache-slice').join(', ')}`,
+        `variants: ${refused.join(', ')} ${refused.length === 1 ? 'slices' : 'slice'} the decode, but model ${dit.name} has no per-frame causal decoder graphs (vaeDecoder.causalFrames in ${dit.manifestPath}); its decoder takes all latent frames at once. Export it with causalFrames, or run ${DIT_VARIANT_KINDS.filter((v) => v !== 'lightcache-slice' && v !== 'lightcache').join(', ')}`,
       );
     }
   }
