@@ -1,0 +1,132 @@
+import type { BroadcastCall } from './attention-broadcast-schedule.ts';
+import { reusedKey } from './attention-broadcast-schedule.ts';
+import type { AttentionOutputs } from './onnx/attention-broadcast-graphs.ts';
+import type { ModelSession, OrtTensor } from './ort-backend.ts';
+import { floatTensor, readFloat } from './ort-backend.ts';
+import type { AttentionKind, CallDecision, StepPlan } from './types.ts';
+
+/** The graphs of Pyramid Attention Broadcast and the run's decisions, made before it starts. */
+export interface AttentionBroadcastOptions {
+  /** One graph per combination of reused kinds the schedule uses, by reusedKey ('' computes every attention). */
+  graphs: ReadonlyMap<string, ModelSession>;
+  outputs: AttentionOutputs;
+  /** Per step, the source pipeline's calls in the order it makes them. */
+  schedule: readonly BroadcastCall[][];
+  /** Rows of the guided batch each call covers, in batch order (the order decisions are recorded in). */
+  calls: readonly { call: CallDecision['call']; rows: readonly number[] }[];
+  noisePrediction: string;
+}
+
+/**
+ * The graph runs one step needs: consecutive calls share a run unless a call reuses a kind an earlier call of the
+ * run computes (it then needs that call's fresh output, as diffusers hands the output of one call to the next);
+ * within a run, calls that reuse different kinds run their own graphs over the batch and take their rows.
+ */
+export function broadcastRuns(calls: readonly BroadcastCall[]): BroadcastCall[][] {
+  const runs: BroadcastCall[][] = [];
+  for (const call of calls) {
+    const run = runs.at(-1);
+    const needsFresh = run?.some((earlier) => call.attention.some((a) => !a.computed && earlier.attention.some((e) => e.kind === a.kind && e.computed)));
+    if (run && !needsFresh) run.push(call);
+    else runs.push([call]);
+  }
+  return runs;
+}
+
+/** The graphs (by reuse key) one step runs, in order. */
+export function broadcastGraphsRun(calls: readonly BroadcastCall[]): string[] {
+  return broadcastRuns(calls).flatMap((run) => [...new Set(run.map((c) => reusedKey(c.attention)))]);
+}
+
+/** Rows `rows` of a [batch, ...] array. */
+function rowsOf(data: Float32Array, batch: number, rows: readonly number[]): Float32Array {
+  const size = data.length / batch;
+  const out = new Float32Array(rows.length * size);
+  rows.forEach((row, i) => out.set(data.subarray(row * size, (row + 1) * size), i * size));
+  return out;
+}
+
+/** A kept output of `rows` rows repeated over a batch of `batch` rows. */
+function tiled(kept: Float32Array, rows: number, batch: number, dims: readonly number[]): OrtTensor {
+  if (rows === batch) return floatTensor(kept, dims);
+  const size = kept.length / rows;
+  const out = new Float32Array(batch * size);
+  for (let b = 0; b < batch; b++) out.set(kept.subarray((b % rows) * size, ((b % rows) + 1) * size), b * size);
+  return floatTensor(out, dims);
+}
+
+/**
+ * Pyramid Attention Broadcast as a step plan: each step's calls run the graph that computes the attention kinds
+ * they compute and takes the kept outputs of those they reuse; every computed attention output of a call is kept
+ * (host memory) as the one the next reusing call gets, as diffusers' hook keeps one output per attention module.
+ */
+export function attentionBroadcastPlan(options: AttentionBroadcastOptions): StepPlan {
+  const { graphs, outputs, schedule, calls, noisePrediction } = options;
+  const rowsOfCall = new Map(calls.map((c) => [c.call, c.rows]));
+  const order = new Map(calls.map((c, i) => [c.call, i]));
+  // Per kind: each attention output's values for the rows of the call that computed it last.
+  const kept = new Map<AttentionKind, { values: Float32Array[]; dims: number[][]; rows: number }>();
+  let peakBytes = 0;
+  const keptBytes = () => [...kept.values()].reduce((sum, k) => sum + k.values.reduce((s, v) => s + v.byteLength, 0), 0);
+  return {
+    async predict(index, feeds) {
+      const step = schedule[index];
+      if (!step) throw new Error(`pab: no decisions for step ${index}`);
+      let prediction: Float32Array | null = null;
+      let predictionDims: readonly number[] = [];
+      for (const run of broadcastRuns(step)) {
+        const keys = [...new Set(run.map((c) => reusedKey(c.attention)))];
+        const fresh = new Map<AttentionKind, { values: Float32Array[]; dims: number[][]; rows: number }>();
+        for (const key of keys) {
+          const session = graphs.get(key);
+          if (!session) throw new Error(`pab: no graph prepared for reusing "${key}" at step ${index}`);
+          const reused = key ? (key.split('+') as AttentionKind[]) : [];
+          const given: Record<string, OrtTensor> = {};
+          for (const kind of reused) {
+            const k = kept.get(kind);
+            if (!k) throw new Error(`pab: step ${index} reuses ${kind} attention before any call computed it`);
+            outputs[kind].forEach((name, j) => {
+              given[name] = tiled(k.values[j]!, k.rows, k.dims[j]![0]!, k.dims[j]!);
+            });
+          }
+          const out = await session.run(Object.fromEntries(session.inputNames.map((name) => [name, given[name] ?? feeds[name]!])));
+          const noise = out[noisePrediction]!;
+          const values = await readFloat(noise);
+          const batch = noise.dims[0]!;
+          if (!prediction) {
+            prediction = new Float32Array(values.length);
+            predictionDims = noise.dims;
+          }
+          for (const call of run.filter((c) => reusedKey(c.attention) === key)) {
+            const rows = rowsOfCall.get(call.call)!;
+            const size = values.length / batch;
+            for (const row of rows) prediction.set(values.subarray(row * size, (row + 1) * size), row * size);
+            // The last call of the run that computed a kind leaves its output as the kept one.
+            for (const a of call.attention.filter((x) => x.computed)) {
+              const taken = await Promise.all(outputs[a.kind].map(async (name) => rowsOf(await readFloat(out[name]!), out[name]!.dims[0]!, rows)));
+              const at = run.indexOf(call);
+              const previous = fresh.get(a.kind) as ({ at: number } & { values: Float32Array[] }) | undefined;
+              if (!previous || previous.at < at) fresh.set(a.kind, Object.assign({ values: taken, dims: outputs[a.kind].map((name) => [...out[name]!.dims]), rows: rows.length }, { at }));
+            }
+          }
+        }
+        for (const [kind, value] of fresh) kept.set(kind, { values: value.values, dims: value.dims, rows: value.rows });
+      }
+      peakBytes = Math.max(peakBytes, keptBytes());
+      const recorded = [...step].sort((a, b) => order.get(a.call)! - order.get(b.call)!);
+      const everything = step.every((c) => c.attention.every((a) => a.computed));
+      return {
+        prediction: floatTensor(prediction!, predictionDims),
+        kind: everything ? 'full' : 'cached',
+        decision: { method: 'pab', calls: recorded.map((c) => ({ call: c.call, computed: c.attention.every((a) => a.computed), change: null, attention: c.attention })) },
+      };
+    },
+    afterStep() {},
+    end() {
+      kept.clear();
+    },
+    report() {
+      return { peakBytes, location: peakBytes ? 'host' : 'none', ...(peakBytes ? { note: 'each block\'s last computed attention outputs (per scheduled kind), kept in host memory for the calls that broadcast them' } : {}) };
+    },
+  };
+}
