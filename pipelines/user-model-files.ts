@@ -146,7 +146,7 @@ async function runtimeCacheFiles(model: UserDitSource, path: string, method: Run
  */
 async function attentionBroadcastFiles(model: UserDitSource, path: string, config: AttentionBroadcastConfig, keys: readonly string[], outDir: string): Promise<{ graphs: Record<string, string>; outputs: AttentionOutputs }> {
   const source = await readOnnxModel(path);
-  const outputs = attentionOutputs(source, model.denoiser.inputs.encoderHiddenStates.name);
+  const outputs = attentionOutputs(source, model.denoiser.inputs.sample.name);
   const scheduled = scheduledKinds(config);
   for (const kind of scheduled) {
     if (!outputs[kind].length) throw new HarnessError('bad-variant-parameter', `pab: ${kind}AttentionBlockSkipRange is set, but the transformer of ${model.name} has no ${kind} attention (found ${outputs.spatial.length} spatial, ${outputs.cross.length} cross)`);

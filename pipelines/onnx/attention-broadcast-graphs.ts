@@ -16,17 +16,17 @@ export type AttentionOutputs = Record<AttentionKind, string[]>;
 
 /**
  * The attention outputs of a transformer graph with fused attention: after each MultiHeadAttention, through layout
- * nodes, the output projection (MatMul, plus its bias Add). An attention whose key is computed from `textInput`
- * (and its query not) is cross-attention; one whose query and key both come from the image tokens is spatial.
+ * nodes, the output projection (MatMul, plus its bias Add). An attention whose key does not depend on the latent
+ * sample (`sampleInput`) attends over the text: cross-attention; one whose key does is spatial (self-) attention.
  */
-export function attentionOutputs(model: OnnxModel, textInput: string): AttentionOutputs {
+export function attentionOutputs(model: OnnxModel, sampleInput: string): AttentionOutputs {
   const graph = model.graph!;
   const nodes = graph.node ?? [];
   const consumers = new Map<string, onnxProto.onnx.INodeProto[]>();
   for (const n of nodes) for (const name of n.input ?? []) consumers.set(name, [...(consumers.get(name) ?? []), n]);
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
-  const fromText = new Set([textInput]);
-  for (const n of nodes) if ((n.input ?? []).some((name) => fromText.has(name))) for (const o of n.output ?? []) fromText.add(o);
+  const fromSample = new Set([sampleInput]);
+  for (const n of nodes) if ((n.input ?? []).some((name) => fromSample.has(name))) for (const o of n.output ?? []) fromSample.add(o);
   const found: AttentionOutputs = { spatial: [], cross: [] };
   const attention = nodes.filter((n) => n.opType === 'MultiHeadAttention');
   if (!attention.length) {
@@ -44,11 +44,7 @@ export function attentionOutputs(model: OnnxModel, textInput: string): Attention
     }
     const bias = only(at.output![0]!);
     const output = bias?.opType === 'Add' && (bias.input ?? []).some((name) => initializers.has(name)) ? bias.output![0]! : at.output![0]!;
-    const [query, key] = [mha.input?.[0] ?? '', mha.input?.[1] ?? ''];
-    if (fromText.has(query)) {
-      throw new HarnessError('unsupported-model', `pab: attention "${mha.name}" attends from text tokens (joint attention over text and image); pab schedules separate self- and cross-attention`);
-    }
-    found[fromText.has(key) ? 'cross' : 'spatial'].push(output);
+    found[fromSample.has(mha.input?.[1] ?? '') ? 'spatial' : 'cross'].push(output);
   }
   return found;
 }
