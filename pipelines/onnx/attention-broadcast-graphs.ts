@@ -40,7 +40,7 @@ export function attentionOutputs(model: OnnxModel, sampleInput: string): Attenti
     let at = only(mha.output![0]!);
     while (at && LAYOUT_OPS.has(at.opType ?? '')) at = only(at.output![0]!);
     if (!at || at.opType !== 'MatMul') {
-      throw new HarnessError('unsupported-model', `pab: attention "${mha.name}" is not followed by one output projection (MatMul) through layout nodes; its output cannot be found`);
+      throw new HarnessError('unsupported-model', `pab: attention "${mha.name}" is not followed by one output projection (MatMul) through layout nodes, so its output cannot be taken alone; pab needs each attention to end in its own output projection, as Wan's self- and cross-attention do (a joint text-image attention, as in EasyAnimate, splits its output first)`);
     }
     const bias = only(at.output![0]!);
     const output = bias?.opType === 'Add' && (bias.input ?? []).some((name) => initializers.has(name)) ? bias.output![0]! : at.output![0]!;
