@@ -1,20 +1,13 @@
-import type { BroadcastCall } from './attention-broadcast-schedule.ts';
 import { reusedKey } from './attention-broadcast-schedule.ts';
-import type { AttentionOutputs } from './onnx/attention-broadcast-graphs.ts';
-import type { ModelSession, OrtTensor } from './ort-backend.ts';
+import type { OrtTensor } from './ort-backend.ts';
 import { floatTensor, readFloat } from './ort-backend.ts';
-import type { AttentionKind, CallDecision, StepPlan } from './types.ts';
+import type { AttentionBroadcastOptions, AttentionKind, BroadcastCall, StepPlan } from './types.ts';
 
-/** The graphs of Pyramid Attention Broadcast and the run's decisions, made before it starts. */
-export interface AttentionBroadcastOptions {
-  /** One graph per combination of reused kinds the schedule uses, by reusedKey ('' computes every attention). */
-  graphs: ReadonlyMap<string, ModelSession>;
-  outputs: AttentionOutputs;
-  /** Per step, the source pipeline's calls in the order it makes them. */
-  schedule: readonly BroadcastCall[][];
-  /** Rows of the guided batch each call covers, in batch order (the order decisions are recorded in). */
-  calls: readonly { call: CallDecision['call']; rows: readonly number[] }[];
-  noisePrediction: string;
+/** A kind's kept attention outputs: each block's values for the rows of the call that computed them last. */
+interface KeptAttention {
+  values: Float32Array[];
+  dims: number[][];
+  rows: number;
 }
 
 /**
@@ -65,7 +58,7 @@ export function attentionBroadcastPlan(options: AttentionBroadcastOptions): Step
   const rowsOfCall = new Map(calls.map((c) => [c.call, c.rows]));
   const order = new Map(calls.map((c, i) => [c.call, i]));
   // Per kind: each attention output's values for the rows of the call that computed it last.
-  const kept = new Map<AttentionKind, { values: Float32Array[]; dims: number[][]; rows: number }>();
+  const kept = new Map<AttentionKind, KeptAttention>();
   let peakBytes = 0;
   const keptBytes = () => [...kept.values()].reduce((sum, k) => sum + k.values.reduce((s, v) => s + v.byteLength, 0), 0);
   return {
@@ -76,13 +69,13 @@ export function attentionBroadcastPlan(options: AttentionBroadcastOptions): Step
       let predictionDims: readonly number[] = [];
       for (const run of broadcastRuns(step)) {
         const keys = [...new Set(run.map((c) => reusedKey(c.attention)))];
-        const fresh = new Map<AttentionKind, { values: Float32Array[]; dims: number[][]; rows: number }>();
+        // Per kind, the output of the run's last call that computed it: what diffusers' module keeps after the run.
+        const fresh = new Map<AttentionKind, { at: number; kept: KeptAttention }>();
         for (const key of keys) {
           const session = graphs.get(key);
           if (!session) throw new Error(`pab: no graph prepared for reusing "${key}" at step ${index}`);
-          const reused = key ? (key.split('+') as AttentionKind[]) : [];
           const given: Record<string, OrtTensor> = {};
-          for (const kind of reused) {
+          for (const kind of key ? (key.split('+') as AttentionKind[]) : []) {
             const k = kept.get(kind);
             if (!k) throw new Error(`pab: step ${index} reuses ${kind} attention before any call computed it`);
             outputs[kind].forEach((name, j) => {
@@ -92,25 +85,23 @@ export function attentionBroadcastPlan(options: AttentionBroadcastOptions): Step
           const out = await session.run(Object.fromEntries(session.inputNames.map((name) => [name, given[name] ?? feeds[name]!])));
           const noise = out[noisePrediction]!;
           const values = await readFloat(noise);
-          const batch = noise.dims[0]!;
+          const size = values.length / noise.dims[0]!;
           if (!prediction) {
             prediction = new Float32Array(values.length);
             predictionDims = noise.dims;
           }
           for (const call of run.filter((c) => reusedKey(c.attention) === key)) {
             const rows = rowsOfCall.get(call.call)!;
-            const size = values.length / batch;
             for (const row of rows) prediction.set(values.subarray(row * size, (row + 1) * size), row * size);
-            // The last call of the run that computed a kind leaves its output as the kept one.
+            const at = run.indexOf(call);
             for (const a of call.attention.filter((x) => x.computed)) {
+              if ((fresh.get(a.kind)?.at ?? -1) > at) continue;
               const taken = await Promise.all(outputs[a.kind].map(async (name) => rowsOf(await readFloat(out[name]!), out[name]!.dims[0]!, rows)));
-              const at = run.indexOf(call);
-              const previous = fresh.get(a.kind) as ({ at: number } & { values: Float32Array[] }) | undefined;
-              if (!previous || previous.at < at) fresh.set(a.kind, Object.assign({ values: taken, dims: outputs[a.kind].map((name) => [...out[name]!.dims]), rows: rows.length }, { at }));
+              fresh.set(a.kind, { at, kept: { values: taken, dims: outputs[a.kind].map((name) => [...out[name]!.dims]), rows: rows.length } });
             }
           }
         }
-        for (const [kind, value] of fresh) kept.set(kind, { values: value.values, dims: value.dims, rows: value.rows });
+        for (const [kind, value] of fresh) kept.set(kind, value.kept);
       }
       peakBytes = Math.max(peakBytes, keptBytes());
       const recorded = [...step].sort((a, b) => order.get(a.call)! - order.get(b.call)!);

@@ -1,4 +1,4 @@
-import type { AttentionBroadcastConfig, AttentionDecision, AttentionKind, CallDecision } from './types.ts';
+import type { AttentionBroadcastConfig, AttentionDecision, AttentionKind, BroadcastCall, CallDecision } from './types.ts';
 
 /** The attention kinds a config schedules (those with a block skip range), spatial first. */
 export function scheduledKinds(config: AttentionBroadcastConfig): AttentionKind[] {
@@ -9,12 +9,6 @@ function rangesOf(config: AttentionBroadcastConfig, kind: AttentionKind): { ever
   return kind === 'spatial'
     ? { every: config.spatialAttentionBlockSkipRange!, timesteps: config.spatialAttentionTimestepSkipRange }
     : { every: config.crossAttentionBlockSkipRange!, timesteps: config.crossAttentionTimestepSkipRange };
-}
-
-/** One transformer call of a step as Pyramid Attention Broadcast decides it. */
-export interface BroadcastCall {
-  call: CallDecision['call'];
-  attention: AttentionDecision[];
 }
 
 /**

@@ -1,12 +1,6 @@
 import type { UserDitSource } from './models/types.ts';
-import type { CallDecision } from './types.ts';
+import type { DitCall } from './types.ts';
 import { staticShape } from './user-conditioning.ts';
-
-/** One call of the source pipeline's transformer per step: which call it is and the rows of the guided batch it covers. */
-export interface DitCall {
-  call: CallDecision['call'];
-  rows: readonly number[];
-}
 
 /**
  * The transformer calls the source pipeline makes per step, in batch order: WanPipeline calls the model for the

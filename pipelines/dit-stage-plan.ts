@@ -13,7 +13,7 @@ import type { StagePlan, StageSessions } from './stage-sessions.ts';
 import type { PipelineEvent, RuntimeCacheOptions, StepPlan, StepRecord, UserPipelineRequest } from './types.ts';
 import { FirstBlockChange } from './first-block-change.ts';
 import { attentionBroadcastPlan, broadcastGraphsRun } from './attention-broadcast-plan.ts';
-import type { BroadcastCall } from './attention-broadcast-schedule.ts';
+import type { BroadcastCall } from './types.ts';
 import { attentionBroadcastSchedule } from './attention-broadcast-schedule.ts';
 import { ditCallOrder } from './dit-calls.ts';
 import { createScheduler } from './schedulers/create-scheduler.ts';

@@ -69,6 +69,31 @@ export interface AttentionDecision {
   inTimestepRange: boolean;
 }
 
+/** One transformer call of a step as Pyramid Attention Broadcast decides it. */
+export interface BroadcastCall {
+  call: CallDecision['call'];
+  attention: AttentionDecision[];
+}
+
+/** One call of the source pipeline's transformer per step: which call it is and the rows of the guided batch it covers. */
+export interface DitCall {
+  call: CallDecision['call'];
+  rows: readonly number[];
+}
+
+/** The graphs of Pyramid Attention Broadcast and the run's decisions, made before it starts. */
+export interface AttentionBroadcastOptions {
+  /** One graph per combination of reused kinds the schedule uses, by reuse key ('' computes every attention). */
+  graphs: ReadonlyMap<string, ModelSession>;
+  /** Each block's attention output tensors by kind. */
+  outputs: Record<AttentionKind, string[]>;
+  /** Per step, the source pipeline's calls in the order it makes them. */
+  schedule: readonly BroadcastCall[][];
+  /** Rows of the guided batch each call covers, in batch order (the order decisions are recorded in). */
+  calls: readonly DitCall[];
+  noisePrediction: string;
+}
+
 /**
  * A run-time cache and its parameter: `first-block-cache` reuses the remaining blocks while the first block's
  * residual changes by at most `threshold` (relative L1); `teacache` skips the block stack while the accumulated

@@ -20,7 +20,7 @@ import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/grap
 import type { OnnxModel } from './onnx/model-file.ts';
 import { encodeOnnxModel, externalDataFiles, modelStem, readOnnxModel } from './onnx/model-file.ts';
 import type { AttentionBroadcastConfig, AttentionKind, AttentionReport, RuntimeCacheConfig, UserPipelineRequest } from './types.ts';
-import type { AttentionOutputs } from './onnx/attention-broadcast-graphs.ts';
+import type { AttentionOutputs } from './onnx/types.ts';
 import { attentionBroadcastGraph, attentionOutputs } from './onnx/attention-broadcast-graphs.ts';
 import { attentionBroadcastSchedule, reusedKeys, scheduledKinds } from './attention-broadcast-schedule.ts';
 import { ditCallOrder, ditCalls } from './dit-calls.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDitManifest } from '../pipelines/models/dit-manifest.ts';
 import { fuseAttention } from '../pipelines/onnx/attention-fusion.ts';
-import type { AttentionOutputs } from '../pipelines/onnx/attention-broadcast-graphs.ts';
+import type { AttentionOutputs } from '../pipelines/onnx/types.ts';
 import { attentionBroadcastGraph, attentionOutputs } from '../pipelines/onnx/attention-broadcast-graphs.ts';
 import { provideExternalData } from '../pipelines/onnx/graph-splitter.ts';
 import type { OnnxModel } from '../pipelines/onnx/model-file.ts';

@@ -6,13 +6,11 @@ import type onnxProto from 'onnx-proto';
 import { HarnessError } from '../harness-error.ts';
 import type { AttentionKind } from '../types.ts';
 import type { OnnxModel } from './model-file.ts';
+import type { AttentionOutputs } from './types.ts';
 import { graphReturning, graphTakingInputs } from './graph-cut.ts';
 
 /** Nodes that move an attention result into the projection's layout without computing anything. */
 const LAYOUT_OPS = new Set(['Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Identity', 'Flatten']);
-
-/** Each block's attention outputs by kind, in graph order. */
-export type AttentionOutputs = Record<AttentionKind, string[]>;
 
 /**
  * The attention outputs of a transformer graph with fused attention: after each MultiHeadAttention, through layout
