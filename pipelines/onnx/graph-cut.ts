@@ -1,5 +1,7 @@
 // Cuts a graph in two at a set of boundary tensors: a head that computes them, and a rest that takes, as inputs,
 // every tensor it reads from the head. The tensors crossing the cut are found from the graph, not listed by hand.
+// The same cut without a head takes tensors in the middle of the graph as inputs whose values come from elsewhere
+// (an earlier run); its counterpart returns them.
 import type onnxProto from 'onnx-proto';
 import { HarnessError } from '../harness-error.ts';
 import type { OnnxModel, TensorSignature } from './model-file.ts';
