@@ -60,7 +60,8 @@ export function attentionBroadcastPlan(options: AttentionBroadcastOptions): Step
   // Per kind: each attention output's values for the rows of the call that computed it last.
   const kept = new Map<AttentionKind, KeptAttention>();
   let peakBytes = 0;
-  const keptBytes = () => [...kept.values()].reduce((sum, k) => sum + k.values.reduce((s, v) => s + v.byteLength, 0), 0);
+  const bytesOf = (k: KeptAttention) => k.values.reduce((sum, v) => sum + v.byteLength, 0);
+  const keptBytes = () => [...kept.values()].reduce((sum, k) => sum + bytesOf(k), 0);
   return {
     async predict(index, feeds) {
       const step = schedule[index];
@@ -71,7 +72,7 @@ export function attentionBroadcastPlan(options: AttentionBroadcastOptions): Step
         const keys = [...new Set(run.map((c) => reusedKey(c.attention)))];
         // Per kind, the output of the run's last call that computed it: what diffusers' module keeps after the run.
         const fresh = new Map<AttentionKind, { at: number; kept: KeptAttention }>();
-        for (const key of keys) {
+        for (const [keyIndex, key] of keys.entries()) {
           const session = graphs.get(key);
           if (!session) throw new Error(`pab: no graph prepared for reusing "${key}" at step ${index}`);
           const given: Record<string, OrtTensor> = {};
@@ -96,14 +97,17 @@ export function attentionBroadcastPlan(options: AttentionBroadcastOptions): Step
             const at = run.indexOf(call);
             for (const a of call.attention.filter((x) => x.computed)) {
               if ((fresh.get(a.kind)?.at ?? -1) > at) continue;
+              // The output it replaces goes as soon as no graph left in this run reads it.
+              if (!keys.slice(keyIndex + 1).some((later) => later.split('+').includes(a.kind))) kept.delete(a.kind);
               const taken = await Promise.all(outputs[a.kind].map(async (name) => rowsOf(await readFloat(out[name]!), out[name]!.dims[0]!, rows)));
               fresh.set(a.kind, { at, kept: { values: taken, dims: outputs[a.kind].map((name) => [...out[name]!.dims]), rows: rows.length } });
             }
           }
         }
+        // The new outputs exist beside the ones they replace until the run ends.
+        peakBytes = Math.max(peakBytes, keptBytes() + [...fresh.values()].reduce((sum, f) => sum + bytesOf(f.kept), 0));
         for (const [kind, value] of fresh) kept.set(kind, value.kept);
       }
-      peakBytes = Math.max(peakBytes, keptBytes());
       const recorded = [...step].sort((a, b) => order.get(a.call)! - order.get(b.call)!);
       const everything = step.every((c) => c.attention.every((a) => a.computed));
       return {
