@@ -1,6 +1,6 @@
 import { DIT_PRESET_NAMES } from '../pipelines/models/dit-presets.ts';
 import { PRESET_NAMES } from '../pipelines/models/presets.ts';
-import { VARIANT_NAMES } from '../pipelines/variants.ts';
+import { PAB_LIMITS, VARIANT_NAMES } from '../pipelines/variants.ts';
 import type { OptionSpecs, ParsedOptions } from './cli-arguments.ts';
 import { formatOptionsHelp, integerOption, numberOption, parseCommandArguments } from './cli-arguments.ts';
 import { HarnessError } from './harness-error.ts';
@@ -43,6 +43,10 @@ export const RUN_OPTIONS: OptionSpecs = {
   'token-chunks': { type: 'string', help: 'diffusion transformers: FME slices of the token axis (default 4, at most the model\'s image tokens)' },
   'slice-frames': { type: 'string', help: 'LightCache slice: frames decoded per VAE call' },
   threshold: { type: 'string', help: "run-time caches: first-block-cache reuses while the first block's residual changes by at most this (relative L1, default 0.05); teacache skips while its accumulated rescaled change stays under it (default 0.08)" },
+  'spatial-attention-block-skip-range': { type: 'string', help: 'pab: spatial (self-) attention computes at every N-th transformer call inside its timestep range, reused between (default 2 when neither block skip range is given), or "none" to always compute it' },
+  'spatial-attention-timestep-skip-range': { type: 'string', help: 'pab: LOW,HIGH: spatial attention may be reused while LOW < timestep < HIGH (default 100,800)' },
+  'cross-attention-block-skip-range': { type: 'string', help: 'pab: cross-attention computes at every N-th transformer call inside its timestep range (default none: always computed)' },
+  'cross-attention-timestep-skip-range': { type: 'string', help: 'pab: LOW,HIGH: cross-attention may be reused while LOW < timestep < HIGH (default 100,800)' },
   'cpu-mem-arena': { type: 'string', help: 'ORT CPU memory arena', choices: ON_OFF },
   'mem-pattern': { type: 'string', help: 'ORT memory pattern planning', choices: ON_OFF },
   'fuse-attention': { type: 'string', help: 'attention as one fused operator (ORT MultiHeadAttention), as deployed; off keeps MatMul-Softmax-MatMul', choices: ON_OFF },
@@ -65,6 +69,15 @@ export function overridesFromOptions(options: ParsedOptions): SuiteFile {
   const int = (name: string, limit: { min: number; max: number }) => integerOption(command, name, s(name), limit.min, limit.max);
   const num = (name: string, limit: { min: number; max: number }) => numberOption(command, name, s(name), limit.min, limit.max);
   const L = NUMERIC_LIMITS;
+  const skipRange = (name: string) => (s(name) === 'none' ? null : integerOption(command, name, s(name), 1, PAB_LIMITS.blockSkipRange));
+  const timestepRange = (name: string): [number, number] | undefined => {
+    const text = s(name);
+    if (text === undefined) return undefined;
+    const parts = text.split(',');
+    const [low, high] = parts.map((part) => numberOption(command, name, part.trim(), 0, PAB_LIMITS.timestep)!);
+    if (parts.length !== 2 || low! > high!) throw new HarnessError('bad-arguments', `lightbench ${command}: --${name} "${text}" is not accepted; accepted: LOW,HIGH with 0 ≤ LOW ≤ HIGH ≤ ${PAB_LIMITS.timestep}, e.g. 100,800`);
+    return [low!, high!];
+  };
   const model = s('preset') ?? s('model');
   const variants = s('variants')
     ?.split(',')
@@ -118,6 +131,10 @@ export function overridesFromOptions(options: ParsedOptions): SuiteFile {
     tokenChunks: int('token-chunks', L.tokenChunks),
     sliceFrames: int('slice-frames', L.sliceFrames),
     threshold: num('threshold', L.threshold),
+    spatialAttentionBlockSkipRange: skipRange('spatial-attention-block-skip-range'),
+    spatialAttentionTimestepSkipRange: timestepRange('spatial-attention-timestep-skip-range'),
+    crossAttentionBlockSkipRange: skipRange('cross-attention-block-skip-range'),
+    crossAttentionTimestepSkipRange: timestepRange('cross-attention-timestep-skip-range'),
     ...(maxRssMiB !== undefined ? { maxRssBytes: Math.round(maxRssMiB * 2 ** 20) } : {}),
     ...(Object.keys(session).length ? { session } : {}),
   };

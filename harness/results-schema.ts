@@ -34,7 +34,7 @@ export const SessionSettingsSchema = z
 export const VariantSpecSchema = z
   .strictObject({
     name: name().describe("e.g. 'lightcache-swap'"),
-    kind: z.enum(['baseline', 'deepcache', 'fme', 'lightcache', 'first-block-cache', 'teacache']),
+    kind: z.enum(['baseline', 'deepcache', 'fme', 'lightcache', 'first-block-cache', 'teacache', 'pab']),
     cacheInterval: positiveCount().optional(),
     cacheBranch: count().optional(),
     schedule: z.enum(['uniform', 'non-uniform']).optional(),
@@ -47,6 +47,10 @@ export const VariantSpecSchema = z
     chunk: z.boolean().optional(),
     slice: z.boolean().optional(),
     threshold: z.number().nonnegative().optional().describe('run-time caches: the change at or under which cached work is reused'),
+    spatialAttentionBlockSkipRange: positiveCount().nullable().optional().describe('pab: spatial (self-) attention computes at every N-th transformer call inside its timestep range, reusing its last output between; null: always computed'),
+    spatialAttentionTimestepSkipRange: z.tuple([z.number(), z.number()]).optional().describe('pab: the open timestep range inside which spatial attention may be reused'),
+    crossAttentionBlockSkipRange: positiveCount().nullable().optional().describe('pab: cross-attention computes at every N-th transformer call inside its timestep range; null: always computed'),
+    crossAttentionTimestepSkipRange: z.tuple([z.number(), z.number()]).optional().describe('pab: the open timestep range inside which cross-attention may be reused'),
   })
   .meta({ id: 'VariantSpec', description: 'One variant of the pipeline and its switches.' });
 
@@ -161,8 +165,8 @@ export const StageStatsSchema = z
 
 export const StepDecisionSchema = z
   .strictObject({
-    method: z.enum(['first-block-cache', 'teacache']),
-    threshold: z.number().nonnegative(),
+    method: z.enum(['first-block-cache', 'teacache', 'pab']),
+    threshold: z.number().nonnegative().optional().describe('first-block-cache, teacache: the threshold the change was compared with; absent for pab'),
     calls: z
       .array(
         z.strictObject({
@@ -170,6 +174,17 @@ export const StepDecisionSchema = z
           computed: z.boolean().describe('true: the remaining blocks ran; false: their kept residual stood in'),
           change: z.number().nullable().describe('first-block-cache: relative L1 change of the first block\'s residual since the call\'s last computed step; teacache: the rescaled relative L1 change of the timestep embedding since the previous step; null on the first step'),
           accumulated: z.number().optional().describe('teacache: the accumulated rescaled change compared with the threshold; absent on the steps it always computes'),
+          attention: z
+            .array(
+              z.strictObject({
+                kind: z.enum(['spatial', 'cross']),
+                computed: z.boolean().describe('true: this kind of attention ran in every block; false: each block\'s kept output was broadcast'),
+                iteration: count().describe('the kind\'s transformer-call counter before this call'),
+                inTimestepRange: z.boolean().describe('whether the step\'s timestep lay strictly inside the kind\'s timestep skip range'),
+              }),
+            )
+            .optional()
+            .describe('pab: each scheduled attention kind at this call; `computed` of the call is then true when none was reused'),
         }),
       )
       .min(1),

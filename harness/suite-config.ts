@@ -16,7 +16,7 @@ import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
 import { ditCacheBranches } from '../pipelines/user-model-files.ts';
-import { UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
+import { PAB_LIMITS, UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantName, VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
@@ -58,6 +58,18 @@ const chunkCounts = z.union([
   z.string().regex(/^\d+x\d+$/, 'expected "<batch×frames chunks>x<spatial chunks>", e.g. "9x2"'),
 ]);
 
+const pabSkip = z.number().int().min(1).max(PAB_LIMITS.blockSkipRange).nullable().optional();
+const pabRange = z
+  .tuple([z.number().min(0).max(PAB_LIMITS.timestep), z.number().min(0).max(PAB_LIMITS.timestep)])
+  .refine(([low, high]) => low <= high, 'expected [low, high] with low ≤ high')
+  .optional();
+const pabParameters = {
+  spatialAttentionBlockSkipRange: pabSkip.describe('pab: spatial (self-) attention computes at every N-th transformer call inside its timestep range and is reused between (default 2 when no block skip range is given; null: always computed)'),
+  spatialAttentionTimestepSkipRange: pabRange.describe('pab: spatial attention may be reused while low < timestep < high (default [100, 800])'),
+  crossAttentionBlockSkipRange: pabSkip.describe('pab: cross-attention computes at every N-th transformer call inside its timestep range (default null: always computed)'),
+  crossAttentionTimestepSkipRange: pabRange.describe('pab: cross-attention may be reused while low < timestep < high (default [100, 800])'),
+};
+
 const variantParameters = {
   cacheInterval: int(L.cacheInterval).optional(),
   cacheBranch: int(L.cacheBranch).optional(),
@@ -68,6 +80,7 @@ const variantParameters = {
   tokenChunks: int(L.tokenChunks).optional().describe('diffusion transformers: slices of the token axis for fme and lightcache-chunk (default 4, at most the model\'s image tokens)'),
   sliceFrames: int(L.sliceFrames).optional(),
   threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches: first-block-cache reuses the remaining blocks while the relative L1 change of the first block\'s residual is at or under it (default 0.05); teacache skips the blocks while the accumulated rescaled change of the timestep embedding is under it (default 0.08)'),
+  ...pabParameters,
 };
 
 /** A suite file as written by a user (YAML or JSON); everything is optional and takes the defaults below. */
@@ -146,7 +159,7 @@ const DEFAULTS = {
 export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource | UserDitSource } | { kind: 'dit-preset'; model: UserDitSource };
 
 /** Variants that run on diffusion transformers (manifests and DiT presets); the others are refused before anything runs. */
-export const DIT_VARIANT_KINDS: readonly VariantName[] = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache', 'teacache'];
+export const DIT_VARIANT_KINDS: readonly VariantName[] = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache', 'teacache', 'pab'];
 /** What a diffusion transformer runs when the suite names no variants: the default suite's three. */
 export const DIT_DEFAULT_VARIANTS: readonly VariantName[] = ['baseline', 'deepcache', 'lightcache'];
 
@@ -270,6 +283,7 @@ function toSpec(config: VariantConfig): VariantSpec {
   if (config.sliceFrames !== null) spec.sliceFrames = config.sliceFrames;
   if (config.kind === 'lightcache') Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
   if (config.runtimeCache) spec.threshold = config.runtimeCache.threshold;
+  if (config.attentionBroadcast) Object.assign(spec, config.attentionBroadcast);
   return spec;
 }
 
@@ -335,6 +349,7 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     ...(merged.tokenChunks !== undefined ? { tokenChunks: merged.tokenChunks } : {}),
     ...(merged.sliceFrames !== undefined ? { sliceFrames: merged.sliceFrames } : {}),
     ...(merged.threshold !== undefined ? { threshold: merged.threshold } : {}),
+    ...Object.fromEntries(Object.keys(pabParameters).flatMap((key) => (merged[key as keyof typeof pabParameters] !== undefined ? [[key, merged[key as keyof typeof pabParameters]]] : []))),
   };
   const dit = user?.kind === 'text-to-video-dit' ? user : null;
   const entries = (merged.variants ?? (dit ? [...DIT_DEFAULT_VARIANTS] : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));

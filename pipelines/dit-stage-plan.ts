@@ -12,6 +12,11 @@ import { gaussianNoise } from './seeded-random.ts';
 import type { StagePlan, StageSessions } from './stage-sessions.ts';
 import type { PipelineEvent, RuntimeCacheOptions, StepPlan, StepRecord, UserPipelineRequest } from './types.ts';
 import { FirstBlockChange } from './first-block-change.ts';
+import { attentionBroadcastPlan, broadcastGraphsRun } from './attention-broadcast-plan.ts';
+import type { BroadcastCall } from './types.ts';
+import { attentionBroadcastSchedule } from './attention-broadcast-schedule.ts';
+import { ditCallOrder } from './dit-calls.ts';
+import { createScheduler } from './schedulers/create-scheduler.ts';
 import { runtimeCachePlan } from './runtime-cache-plan.ts';
 import { TeaCacheChange } from './teacache-change.ts';
 import { teaCacheOf } from './user-model-files.ts';
@@ -66,7 +71,11 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
   // DeepCache on a transformer is a block cache: full steps return the residual of the cached blocks, cached steps
   // run the blocks outside that span on it (the feature is the one cache the denoising loop keeps).
   const cache: FeatureCache | null = variant.cache ? createFeatureCache(request.executionProvider, variant.swap, false) : null;
-  const denoiseKeys = [...(files.denoiserHead ? ['denoiser-head'] : []), 'denoiser', ...(files.unetShallow ? ['denoiser-cached'] : [])];
+  const broadcast = variant.attentionBroadcast && files.attentionBroadcast ? files.attentionBroadcast : null;
+  if (variant.attentionBroadcast && !broadcast) throw new HarnessError('bad-variant-parameter', `variant ${variant.name}: the pab graphs were not prepared for ${model.name}`);
+  const broadcastKeys = Object.keys(broadcast?.graphs ?? {}).filter((key) => key !== '');
+  const broadcastSession = (key: string) => `denoiser-pab-${key}`;
+  const denoiseKeys = [...(files.denoiserHead ? ['denoiser-head'] : []), 'denoiser', ...(files.unetShallow ? ['denoiser-cached'] : []), ...broadcastKeys.map(broadcastSession)];
   // A run-time cache decides per call of the source pipeline: WanPipeline calls the model for the negative prompt
   // and the prompt separately (one cache state each), a batched pipeline once for both rows.
   const calls: RuntimeCacheOptions['calls'] =
@@ -81,6 +90,11 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
     const shallow = files.unetShallow ? await sessions.sessionFor('denoiser-cached', files.unetShallow, 'denoise') : null;
     const noisePrediction = denoiser.outputs.noisePred.name;
     const runtime = variant.runtimeCache;
+    if (broadcast && variant.attentionBroadcast) {
+      const graphs = new Map([['', full], ...(await Promise.all(broadcastKeys.map(async (key) => [key, await sessions.sessionFor(broadcastSession(key), broadcast.graphs[key]!, 'denoise')] as const)))]);
+      const schedule = attentionBroadcastSchedule(variant.attentionBroadcast, createScheduler(request.scheduler, request.steps).timesteps, ditCallOrder(calls));
+      return attentionBroadcastPlan({ graphs, outputs: broadcast.outputs, schedule, calls, noisePrediction });
+    }
     if (runtime) {
       if (!files.denoiserHead || !shallow) throw new HarnessError('bad-variant-parameter', `variant ${variant.name}: the ${runtime.method} graphs (head, rest, cached rest) were not prepared for ${model.name}`);
       const head = await sessions.sessionFor('denoiser-head', files.denoiserHead, 'denoise');
@@ -99,6 +113,7 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
       if (files.denoiserHead) await sessions.openSession('denoiser-head', files.denoiserHead, 'denoise');
       await sessions.openSession('denoiser', files.unetFull, 'denoise');
       if (files.unetShallow) await sessions.openSession('denoiser-cached', files.unetShallow, 'denoise');
+      for (const key of broadcastKeys) await sessions.openSession(broadcastSession(key), broadcast!.graphs[key]!, 'denoise');
       await openDecoders();
     },
 
@@ -155,14 +170,20 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
 
     flops: (conditioning, steps) => ({
       encode: files.flops.conditionEncoder * conditioning.encoderCalls,
-      denoise: steps.reduce((sum, step) => sum + stepFlops(step, files.flops), 0),
+      denoise: steps.reduce((sum, step) => sum + stepFlops(step, files.flops, files.attentionBroadcast), 0),
       decode: causal ? files.flops.firstFrame + files.flops.nextFrame * (latent.frames - 1) : files.flops.vaeDecoder,
     }),
   };
 }
 
 /** Work of one step: the full or cached graph, or with a run-time cache the head and whichever rest graphs ran. */
-function stepFlops(step: StepRecord, flops: UserModelFiles['flops']): number {
+function stepFlops(step: StepRecord, flops: UserModelFiles['flops'], broadcast: UserModelFiles['attentionBroadcast']): number {
+  if (step.decision?.method === 'pab' && broadcast) {
+    // The calls in the source pipeline's order decide which graphs ran.
+    const calls = step.decision.calls.map((c): BroadcastCall => ({ call: c.call, attention: c.attention ?? [] }));
+    const order = ditCallOrder(calls.map((c) => ({ call: c.call, rows: [] })));
+    return broadcastGraphsRun(order.map((name) => calls.find((c) => c.call === name)!)).reduce((sum, key) => sum + broadcast.flops[key]!, 0);
+  }
   if (!step.decision) return step.kind === 'full' ? flops.unetFull : flops.unetShallow;
   const ran = (computed: boolean) => step.decision!.calls.some((c) => c.computed === computed);
   return flops.denoiserHead + (ran(true) ? flops.unetFull : 0) + (ran(false) ? flops.unetShallow : 0);

@@ -26,7 +26,7 @@ export type ExecutionProviderName = 'cpu' | 'cuda' | 'webgpu';
 /** What a variant changes, fully resolved: the pipeline reads nothing else. */
 export interface VariantConfig {
   name: string;
-  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache' | 'first-block-cache' | 'teacache';
+  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache' | 'first-block-cache' | 'teacache' | 'pab';
   /** DeepCache: a full UNet pass every `cacheInterval` steps; null when the variant caches nothing. */
   cache: { interval: number; branch: number; schedule: 'uniform' | 'non-uniform'; center: number; power: number } | null;
   /** FME feature chunking of the UNet graphs; null when off. */
@@ -39,6 +39,59 @@ export interface VariantConfig {
   swap: boolean;
   /** A cache that decides at run time, step by step, what to reuse; absent or null when the variant has none. */
   runtimeCache?: RuntimeCacheConfig | null;
+  /** Pyramid Attention Broadcast: which attention outputs are reused at which steps; absent or null when off. */
+  attentionBroadcast?: AttentionBroadcastConfig | null;
+}
+
+/**
+ * Pyramid Attention Broadcast (diffusers' PyramidAttentionBroadcastConfig): an attention kind whose block skip
+ * range is N computes at every N-th call of the transformer (its counter counts calls, not steps) and reuses its
+ * last output between, while the step's timestep lies strictly inside its timestep skip range; outside the range,
+ * and at the first call, it computes. null skip range: that kind always computes. `spatial` is each block's
+ * self-attention, `cross` its attention over the text.
+ */
+export interface AttentionBroadcastConfig {
+  spatialAttentionBlockSkipRange: number | null;
+  spatialAttentionTimestepSkipRange: [number, number];
+  crossAttentionBlockSkipRange: number | null;
+  crossAttentionTimestepSkipRange: [number, number];
+}
+
+/** An attention kind Pyramid Attention Broadcast schedules on its own. */
+export type AttentionKind = 'spatial' | 'cross';
+
+/** One attention kind at one call: computed or broadcast, the call counter and whether the timestep lay inside the range. */
+export interface AttentionDecision {
+  kind: AttentionKind;
+  computed: boolean;
+  /** The kind's call counter before this call (diffusers' state.iteration). */
+  iteration: number;
+  inTimestepRange: boolean;
+}
+
+/** One transformer call of a step as Pyramid Attention Broadcast decides it. */
+export interface BroadcastCall {
+  call: CallDecision['call'];
+  attention: AttentionDecision[];
+}
+
+/** One call of the source pipeline's transformer per step: which call it is and the rows of the guided batch it covers. */
+export interface DitCall {
+  call: CallDecision['call'];
+  rows: readonly number[];
+}
+
+/** The graphs of Pyramid Attention Broadcast and the run's decisions, made before it starts. */
+export interface AttentionBroadcastOptions {
+  /** One graph per combination of reused kinds the schedule uses, by reuse key ('' computes every attention). */
+  graphs: ReadonlyMap<string, ModelSession>;
+  /** Each block's attention output tensors by kind. */
+  outputs: Record<AttentionKind, string[]>;
+  /** Per step, the source pipeline's calls in the order it makes them. */
+  schedule: readonly BroadcastCall[][];
+  /** Rows of the guided batch each call covers, in batch order (the order decisions are recorded in). */
+  calls: readonly DitCall[];
+  noisePrediction: string;
 }
 
 /**
@@ -70,12 +123,15 @@ export interface CallDecision {
   change: number | null;
   /** TeaCache: the accumulated rescaled change compared with the threshold; absent on steps it always computes. */
   accumulated?: number;
+  /** Pyramid Attention Broadcast: each scheduled attention kind at this call (computed is then true when none was reused). */
+  attention?: AttentionDecision[];
 }
 
 /** What a run-time cache decided at one step and the threshold it decided against. */
 export interface StepDecision {
-  method: RuntimeCacheConfig['method'];
-  threshold: number;
+  method: RuntimeCacheConfig['method'] | 'pab';
+  /** Absent for pab, which decides from the timestep and call counters. */
+  threshold?: number;
   calls: CallDecision[];
 }
 

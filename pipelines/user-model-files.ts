@@ -19,7 +19,12 @@ import { chunkGraph, chunkTokenGraph } from './onnx/graph-chunker.ts';
 import { provideExternalData, splitFilePaths, splitModelFile } from './onnx/graph-splitter.ts';
 import type { OnnxModel } from './onnx/model-file.ts';
 import { encodeOnnxModel, externalDataFiles, modelStem, readOnnxModel } from './onnx/model-file.ts';
-import type { AttentionReport, RuntimeCacheConfig, UserPipelineRequest } from './types.ts';
+import type { AttentionBroadcastConfig, AttentionKind, AttentionReport, RuntimeCacheConfig, UserPipelineRequest } from './types.ts';
+import type { AttentionOutputs } from './onnx/types.ts';
+import { attentionBroadcastGraph, attentionOutputs } from './onnx/attention-broadcast-graphs.ts';
+import { attentionBroadcastSchedule, reusedKeys, scheduledKinds } from './attention-broadcast-schedule.ts';
+import { ditCallOrder, ditCalls } from './dit-calls.ts';
+import { createScheduler } from './schedulers/create-scheduler.ts';
 import { unetBatch } from './user-conditioning.ts';
 import { ditTokenChunking } from './dit-token-chunking.ts';
 import { VARIANT_DEFAULTS } from './variants.ts';
@@ -44,6 +49,16 @@ export interface UserModelFiles {
   flops: { conditionEncoder: number; vaeEncoder: number; unetFull: number; unetShallow: number; denoiserHead: number; vaeDecoder: number; firstFrame: number; nextFrame: number };
   /** The attention form the UNet graphs ran with after the fusion pass. */
   attention: AttentionReport;
+  /** Pyramid Attention Broadcast: its graphs by reuse key, the work of one call of each, and the attention outputs they hand on; absent otherwise. */
+  attentionBroadcast?: AttentionBroadcastFiles;
+}
+
+/** The graphs of Pyramid Attention Broadcast on one transformer. */
+export interface AttentionBroadcastFiles {
+  /** By reuse key ('' computes every attention and returns the scheduled ones; 'spatial', 'cross', 'spatial+cross' take those as inputs). */
+  graphs: Record<string, string>;
+  flops: Record<string, number>;
+  outputs: AttentionOutputs;
 }
 
 // Bumped when a derived file's content changes, so older copies in the cache are not reused.
@@ -123,6 +138,32 @@ async function runtimeCacheFiles(model: UserDitSource, path: string, method: Run
   await writeAtomically(files.rest, graphs.rest);
   await writeAtomically(files.cachedRest, graphs.cachedRest);
   return files;
+}
+
+/**
+ * The graphs Pyramid Attention Broadcast runs on the transformer at `path` (fused attention): one per combination
+ * of reused kinds the run's schedule uses, made once in `outDir`.
+ */
+async function attentionBroadcastFiles(model: UserDitSource, path: string, config: AttentionBroadcastConfig, keys: readonly string[], outDir: string): Promise<{ graphs: Record<string, string>; outputs: AttentionOutputs }> {
+  const source = await readOnnxModel(path);
+  const outputs = attentionOutputs(source, model.denoiser.inputs.sample.name);
+  const scheduled = scheduledKinds(config);
+  for (const kind of scheduled) {
+    if (!outputs[kind].length) throw new HarnessError('bad-variant-parameter', `pab: ${kind}AttentionBlockSkipRange is set, but the transformer of ${model.name} has no ${kind} attention (found ${outputs.spatial.length} spatial, ${outputs.cross.length} cross)`);
+  }
+  const graphs: Record<string, string> = {};
+  let externalProvided = false;
+  for (const key of keys) {
+    const target = join(outDir, `${modelStem(path)}.pab-${key || 'computing'}-${scheduled.join('+')}.onnx`);
+    graphs[key] = target;
+    if (existsSync(target)) continue;
+    const graph = attentionBroadcastGraph(source, outputs, scheduled, key ? (key.split('+') as AttentionKind[]) : []);
+    await mkdir(outDir, { recursive: true });
+    if (!externalProvided) await provideExternalData(source, path, outDir);
+    externalProvided = true;
+    await writeAtomically(target, graph);
+  }
+  return { graphs, outputs };
 }
 
 /** The streams through the cached span of `branch` (blocks [branch, count − branch)); a stream the span's last block does not hand on is left out. */
@@ -224,7 +265,14 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     let unetDir: string | null = null;
     let cached: { full: string; shallow: string | null } | null = null;
     let denoiserHead: string | null = null;
-    if (variant.runtimeCache) {
+    let broadcast: { graphs: Record<string, string>; outputs: AttentionOutputs } | null = null;
+    if (variant.attentionBroadcast) {
+      const config = variant.attentionBroadcast;
+      const timesteps = createScheduler(request.scheduler, request.steps).timesteps;
+      const keys = reusedKeys(attentionBroadcastSchedule(config, timesteps, ditCallOrder(ditCalls(dit))));
+      unetDir = await derivedDir(modelDir, dit.name, transformer, 'pab');
+      broadcast = await attentionBroadcastFiles(dit, transformer, config, keys, unetDir);
+    } else if (variant.runtimeCache) {
       const { method } = variant.runtimeCache;
       unetDir = await derivedDir(modelDir, dit.name, transformer, method);
       const { head, rest, cachedRest } = await runtimeCacheFiles(dit, transformer, method, unetDir);
@@ -244,10 +292,11 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     const graphs: DeployedGraphs = {
       conditionEncoder: await deployed(dit.textEncoder.path),
       vaeEncoder: null,
-      unet: cached?.full ?? transformer,
+      unet: broadcast?.graphs['']! ?? cached?.full ?? transformer,
       unetShallow: cached?.shallow ?? null,
       denoiserHead,
       unetDir,
+      ...(broadcast ? { attentionBroadcast: broadcast } : {}),
       vaeDecoder: await deployed(dit.vaeDecoder.path),
       causalDecoder: causal ? { firstFrame: await deployed(causal.firstFrame.path), nextFrame: await deployed(causal.nextFrame.path) } : null,
     };
@@ -300,6 +349,8 @@ interface DeployedGraphs {
   unetDir: string | null;
   vaeDecoder: string;
   causalDecoder: { firstFrame: string; nextFrame: string } | null;
+  /** Pyramid Attention Broadcast's graphs by reuse key ('' is also `unet`). */
+  attentionBroadcast?: { graphs: Record<string, string>; outputs: AttentionOutputs };
 }
 
 /**
@@ -337,6 +388,10 @@ async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, 
     return optimized ?? path;
   };
   const { unetDir } = graphs;
+  const broadcastFlops = async () => Object.fromEntries(await Promise.all(Object.entries(graphs.attentionBroadcast!.graphs).map(async ([key, path]) => [key, (await work(path)).flops] as const)));
+  const broadcast = graphs.attentionBroadcast ? { flops: await broadcastFlops(), outputs: graphs.attentionBroadcast.outputs } : null;
+  const broadcastGraphs = async (prepare: (path: string) => Promise<string>) =>
+    broadcast ? { attentionBroadcast: { ...broadcast, graphs: Object.fromEntries(await Promise.all(Object.entries(graphs.attentionBroadcast!.graphs).map(async ([key, path]) => [key, await prepare(path)] as const))) } } : {};
   const files = {
     conditionEncoder: await ready(conditionEncoder, null),
     vaeEncoder: vaeEncoder ? await ready(vaeEncoder, null) : null,
@@ -347,6 +402,7 @@ async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, 
     causalDecoder: causalDecoder ? { firstFrame: await ready(causalDecoder.firstFrame, null), nextFrame: await ready(causalDecoder.nextFrame, null) } : null,
   };
   // One file that could not be optimised ahead of time makes every session optimise at load, as they would.
-  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, denoiserHead, vaeDecoder, causalDecoder, preOptimized, flops, attention };
-  return { ...files, preOptimized, flops, attention };
+  const readyBroadcast = await broadcastGraphs((path) => ready(path, unetDir));
+  if (!preOptimized) return { conditionEncoder, vaeEncoder, unetFull, unetShallow, denoiserHead, vaeDecoder, causalDecoder, preOptimized, flops, attention, ...(await broadcastGraphs(async (path) => path)) };
+  return { ...files, preOptimized, flops, attention, ...readyBroadcast };
 }

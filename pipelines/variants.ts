@@ -1,17 +1,17 @@
 import { HarnessError } from './harness-error.ts';
 import type { ChunkCounts, ModelPreset } from './models/types.ts';
 import { unetBranchCount } from './models/unet.ts';
-import type { RuntimeCacheConfig, VariantConfig } from './types.ts';
+import type { AttentionBroadcastConfig, RuntimeCacheConfig, VariantConfig } from './types.ts';
 
 /** The named variants a suite or `--variants` may list. */
-export const VARIANT_NAMES = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache', 'teacache'] as const;
+export const VARIANT_NAMES = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache', 'teacache', 'pab'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 /** Variants that decide at run time from tensors between pieces of a diffusion transformer. */
 export const RUNTIME_CACHE_VARIANTS: readonly VariantName[] = ['first-block-cache', 'teacache'];
 
-/** The variants that run on U-Net models (every variant but the run-time caches). */
-export const UNET_VARIANT_NAMES: readonly VariantName[] = VARIANT_NAMES.filter((name) => !RUNTIME_CACHE_VARIANTS.includes(name));
+/** The variants that run on U-Net models (every variant but the run-time caches and pab). */
+export const UNET_VARIANT_NAMES: readonly VariantName[] = VARIANT_NAMES.filter((name) => !RUNTIME_CACHE_VARIANTS.includes(name) && name !== 'pab');
 
 /** Parameter overrides a suite or the CLI may give; anything left out takes the defaults below. */
 export interface VariantOverrides {
@@ -25,7 +25,21 @@ export interface VariantOverrides {
   sliceFrames?: number;
   /** Run-time caches: the change under which cached work is reused. */
   threshold?: number;
+  /** pab: diffusers' PyramidAttentionBroadcastConfig parameters (null block skip range: that kind always computes). */
+  spatialAttentionBlockSkipRange?: number | null;
+  spatialAttentionTimestepSkipRange?: [number, number];
+  crossAttentionBlockSkipRange?: number | null;
+  crossAttentionTimestepSkipRange?: [number, number];
 }
+
+/**
+ * pab's defaults, diffusers' PyramidAttentionBroadcastConfig: timestep skip ranges (100, 800); with no block skip
+ * range given, spatial attention every 2nd call (diffusers' fallback), cross-attention always computed.
+ */
+export const PAB_DEFAULTS: AttentionBroadcastConfig = { spatialAttentionBlockSkipRange: 2, spatialAttentionTimestepSkipRange: [100, 800], crossAttentionBlockSkipRange: null, crossAttentionTimestepSkipRange: [100, 800] };
+
+/** Largest block skip range and timestep bound pab accepts. */
+export const PAB_LIMITS = { blockSkipRange: 1000, timestep: 1_000_000 } as const;
 
 /**
  * Defaults of the LightCache runs on AnimateDiff: interval 2, branch 0, 9 chunks over batch×frames, 2 over space,
@@ -94,6 +108,7 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
   }
   const branch = overrides.cacheBranch ?? VARIANT_DEFAULTS.cacheBranch;
   if (RUNTIME_CACHE_VARIANTS.includes(name)) return runtimeCacheVariant(name, overrides, target);
+  if (name === 'pab') return attentionBroadcastVariant(overrides, target);
   const caches = name !== 'baseline' && name !== 'fme';
   if (caches && !target.cacheBranches.includes(branch)) {
     const accepted = target.cacheBranches.length ? `one of ${target.cacheBranches.join(', ')}` : 'none: the model lists no DeepCache cut points (unet.deepCache.cutPoints)';
@@ -167,4 +182,36 @@ function runtimeCacheVariant(name: VariantName, overrides: VariantOverrides, tar
     throw new HarnessError('bad-variant-parameter', `threshold must be a number ≥ 0 (default for ${name}: ${RUNTIME_CACHE_THRESHOLDS[method]}), got ${threshold}`);
   }
   return { name, kind: method, cache: null, chunks: null, sliceFrames: null, swap: false, runtimeCache: { method, threshold } };
+}
+
+function attentionBroadcastVariant(overrides: VariantOverrides, target: VariantTarget): VariantConfig {
+  if (target.tokens === undefined) {
+    throw new HarnessError('bad-variant-parameter', `pab runs on diffusion transformers (built-in DiT presets, manifests of kind "text-to-video-dit"); model ${target.name} is a UNet`);
+  }
+  const given = overrides.spatialAttentionBlockSkipRange !== undefined || overrides.crossAttentionBlockSkipRange !== undefined;
+  const skip = (name: string, value: number | null | undefined, fallback: number | null): number | null => {
+    const v = value === undefined ? fallback : value;
+    if (v !== null && (!Number.isInteger(v) || v < 1 || v > PAB_LIMITS.blockSkipRange)) {
+      throw new HarnessError('bad-variant-parameter', `${name} must be an integer from 1 to ${PAB_LIMITS.blockSkipRange} (compute at every N-th transformer call, reuse between; 1 never reuses) or null (always compute), got ${v}`);
+    }
+    return v;
+  };
+  const range = (name: string, value: [number, number] | undefined, fallback: [number, number]): [number, number] => {
+    const v = value ?? fallback;
+    if (!Array.isArray(v) || v.length !== 2 || !v.every((t) => Number.isFinite(t) && t >= 0 && t <= PAB_LIMITS.timestep) || v[0] > v[1]) {
+      throw new HarnessError('bad-variant-parameter', `${name} must be two timesteps [low, high] with 0 ≤ low ≤ high ≤ ${PAB_LIMITS.timestep} (attention may be reused while low < timestep < high; default [${fallback.join(', ')}]), got ${JSON.stringify(v)}`);
+    }
+    return [v[0], v[1]];
+  };
+  const attentionBroadcast: AttentionBroadcastConfig = {
+    // diffusers falls back to spatial attention every 2nd call when no block skip range is given.
+    spatialAttentionBlockSkipRange: skip('spatialAttentionBlockSkipRange', overrides.spatialAttentionBlockSkipRange, given ? null : PAB_DEFAULTS.spatialAttentionBlockSkipRange),
+    spatialAttentionTimestepSkipRange: range('spatialAttentionTimestepSkipRange', overrides.spatialAttentionTimestepSkipRange, PAB_DEFAULTS.spatialAttentionTimestepSkipRange),
+    crossAttentionBlockSkipRange: skip('crossAttentionBlockSkipRange', overrides.crossAttentionBlockSkipRange, PAB_DEFAULTS.crossAttentionBlockSkipRange),
+    crossAttentionTimestepSkipRange: range('crossAttentionTimestepSkipRange', overrides.crossAttentionTimestepSkipRange, PAB_DEFAULTS.crossAttentionTimestepSkipRange),
+  };
+  if (attentionBroadcast.spatialAttentionBlockSkipRange === null && attentionBroadcast.crossAttentionBlockSkipRange === null) {
+    throw new HarnessError('bad-variant-parameter', 'pab: spatialAttentionBlockSkipRange and crossAttentionBlockSkipRange are both null; give at least one an integer from 1');
+  }
+  return { name: 'pab', kind: 'pab', cache: null, chunks: null, sliceFrames: null, swap: false, attentionBroadcast };
 }

@@ -98,4 +98,20 @@ describe.skipIf(!python)(`derived graphs of the fixtures pass onnx.checker (${py
     expect(results).toHaveLength(files.length);
     expect(results.filter((r) => !r.ok)).toEqual([]);
   }, 300_000);
+
+  it('pab graphs (computing, and taking spatial, cross or both attention outputs) of the Wan fixture', async () => {
+    const modelDir = await mkdtemp(join(tmpdir(), 'lightbench-checker-pab-'));
+    const model = await loadDitManifest(join(USER_MODELS_DIR, 'wan-tiny', 'manifest.json'));
+    const pab: VariantConfig = {
+      name: 'pab', kind: 'pab', cache: null, chunks: null, sliceFrames: null, swap: false,
+      attentionBroadcast: { spatialAttentionBlockSkipRange: 3, spatialAttentionTimestepSkipRange: [100, 960], crossAttentionBlockSkipRange: 2, crossAttentionTimestepSkipRange: [100, 800] },
+    };
+    await prepareUserModels(userRequest(model, pab, { modelDir, steps: 8, session: { ...TEST_SESSION, fuseAttention: true, graphOptimizationLevel: 'basic' } }));
+    const files = onnxFiles(modelDir).filter((f) => /\.pab-[a-z+]+-spatial\+cross\.onnx$/.test(f));
+    expect(files.map((f) => f.match(/\.pab-([a-z+]+)-/)![1]).sort()).toEqual(['computing', 'cross', 'spatial', 'spatial+cross']);
+    const output = execFileSync(python!, [CHECKER, ...files], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const results = output.trim().split('\n').map((line) => JSON.parse(line) as { path: string; ok: boolean; error: string | null });
+    expect(results).toHaveLength(files.length);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  }, 300_000);
 });

@@ -1,5 +1,7 @@
 // Cuts a graph in two at a set of boundary tensors: a head that computes them, and a rest that takes, as inputs,
 // every tensor it reads from the head. The tensors crossing the cut are found from the graph, not listed by hand.
+// The same cut without a head takes tensors in the middle of the graph as inputs whose values come from elsewhere
+// (an earlier run); its counterpart returns them.
 import type onnxProto from 'onnx-proto';
 import { HarnessError } from '../harness-error.ts';
 import type { OnnxModel, TensorSignature } from './model-file.ts';
@@ -53,14 +55,7 @@ export function cutGraph(model: OnnxModel, boundary: readonly string[]): GraphCu
   }
   const order = nodes.flatMap((n) => n.output ?? []);
   const crossingNames = [...boundary, ...order.filter((name) => crossed.has(name) && !boundary.includes(name))];
-  const stated = statedSignatures(model);
-  const crossing = crossingNames.map((name): TensorSignature => {
-    const signature = stated.get(name);
-    if (!signature?.elementType || signature.elementType.startsWith('type-')) {
-      throw new HarnessError('missing-shape', `cannot cut the graph at "${name}": the graph states no element type for it (value_info); export with shapes inferred`);
-    }
-    return { ...signature, name };
-  });
+  const crossing = signaturesAt(model, crossingNames);
 
   const head = cloneModel(model);
   head.graph!.node = (head.graph!.node ?? []).filter((_, i) => inHead.has(i));
@@ -68,9 +63,54 @@ export function cutGraph(model: OnnxModel, boundary: readonly string[]): GraphCu
   backwardSlice(head.graph!);
   keepReadInputs(head.graph!, []);
 
+  const rest = restTaking(model, (i) => inRest.has(i), crossing);
+  return { head, rest, crossing };
+}
+
+/** Each tensor's stated signature; a tensor that becomes a graph input needs a stated element type. */
+function signaturesAt(model: OnnxModel, names: readonly string[]): TensorSignature[] {
+  const stated = statedSignatures(model);
+  return names.map((name): TensorSignature => {
+    const signature = stated.get(name);
+    if (!signature?.elementType || signature.elementType.startsWith('type-')) {
+      throw new HarnessError('missing-shape', `cannot cut the graph at "${name}": the graph states no element type for it (value_info); export with shapes inferred`);
+    }
+    return { ...signature, name };
+  });
+}
+
+/** The nodes `keep` admits that the outputs need, with `crossing` taken as inputs. */
+function restTaking(model: OnnxModel, keep: (index: number) => boolean, crossing: readonly TensorSignature[]): OnnxModel {
   const rest = cloneModel(model);
-  rest.graph!.node = (rest.graph!.node ?? []).filter((_, i) => inRest.has(i));
+  rest.graph!.node = (rest.graph!.node ?? []).filter((_, i) => keep(i));
   backwardSlice(rest.graph!);
   keepReadInputs(rest.graph!, crossing);
-  return { head, rest, crossing };
+  return rest;
+}
+
+/**
+ * The graph with the tensors `names` taken as inputs instead of computed: the cut without a head, for tensors in
+ * the middle of the graph whose values come from elsewhere (an earlier run). Nodes only they needed are dropped.
+ */
+export function graphTakingInputs(model: OnnxModel, names: readonly string[]): OnnxModel {
+  const produced = nodeOutputNames(model);
+  for (const name of names) {
+    if (!produced.has(name)) throw new HarnessError('unknown-tensor', `cannot take "${name}" as an input: no node produces it; closest tensor names: ${closestNames(name, produced).join(', ')}`);
+  }
+  const replaced = new Set(names);
+  const nodes = model.graph!.node ?? [];
+  for (const n of nodes) {
+    if ((n.output ?? []).some((o) => replaced.has(o)) && (n.output ?? []).length > 1) {
+      throw new HarnessError('bad-cut', `cannot take "${n.output!.find((o) => replaced.has(o))}" as an input: node "${n.name}" also makes ${n.output!.length - 1} other outputs`);
+    }
+  }
+  return restTaking(model, (i) => !(nodes[i]!.output ?? []).some((o) => replaced.has(o)), signaturesAt(model, names));
+}
+
+/** The graph also returning the tensors `names` (the cut's head side, without removing anything). */
+export function graphReturning(model: OnnxModel, names: readonly string[]): OnnxModel {
+  const outputs = new Set((model.graph!.output ?? []).map((o) => o.name ?? ''));
+  const returning = cloneModel(model);
+  returning.graph!.output = [...(returning.graph!.output ?? []), ...signaturesAt(model, names.filter((n) => !outputs.has(n))).map((s) => valueInfoOf(s))];
+  return returning;
 }

@@ -56,3 +56,6 @@ export interface RuntimeCacheGraphs {
   cachedRest: OnnxModel;
   crossing: string[];
 }
+
+/** Each block's attention output tensors by kind (spatial: self-attention; cross: attention over the text), in graph order. */
+export type AttentionOutputs = Record<'spatial' | 'cross', string[]>;
