@@ -3,7 +3,7 @@ import { calibratedRatios, interpolateRatios, MagCacheRatio, retentionSteps } fr
 import type { CallDecision, MagCacheParameters } from '../pipelines/types.ts';
 
 const parameters = (ratios: number[] | null, extra: Partial<MagCacheParameters> = {}): MagCacheParameters => ({ maxSkipSteps: 3, retentionRatio: 0.2, ratios, ratiosSource: 'manifest', ...extra });
-const run = (decider: MagCacheRatio, steps: number, call = 0) => Array.from({ length: steps }, (_, step) => decider.decide(call, step, new Float32Array(0)));
+const run = (decider: MagCacheRatio, steps: number, call = 0) => Array.from({ length: steps }, (_, step) => decider.decide(call, step));
 
 describe("MagCache's decision (diffusers' MagCacheConfig)", () => {
   it('interpolates ratios to the step count by nearest index, ties to even, and keeps the last for one step', () => {
@@ -48,12 +48,12 @@ describe("MagCache's decision (diffusers' MagCacheConfig)", () => {
 
   it('keeps one state per transformer call, and a cleared decider starts over', () => {
     const decider = new MagCacheRatio(0.06, parameters([0.98], { retentionRatio: 0 }), 4, 2);
-    expect(decider.decide(0, 0, new Float32Array(0)).computed).toBe(true);
-    expect(decider.decide(0, 1, new Float32Array(0)).computed).toBe(false);
+    expect(decider.decide(0, 0).computed).toBe(true);
+    expect(decider.decide(0, 1).computed).toBe(false);
     // Call 1 has computed nothing yet: no residual of its own to reuse.
-    expect(decider.decide(1, 1, new Float32Array(0)).computed).toBe(true);
+    expect(decider.decide(1, 1).computed).toBe(true);
     decider.clear();
-    expect(decider.decide(0, 0, new Float32Array(0)).computed).toBe(true);
+    expect(decider.decide(0, 0).computed).toBe(true);
   });
 
   it('calibrates: every step computes and records the mean over tokens of its residual norm over the previous one', () => {
@@ -63,7 +63,7 @@ describe("MagCache's decision (diffusers' MagCacheConfig)", () => {
     const steps: { calls: CallDecision[] }[] = [];
     // Two tokens of width 2: token norms 5 and 1, then 10 and 3 (ratios 2 and 3, mean 2.5), then unchanged.
     for (const [step, residual] of [[3, 4, 1, 0], [6, 8, 0, 3], [6, 8, 0, 3]].entries()) {
-      const decided = decider.decide(0, step, new Float32Array(0));
+      const decided = decider.decide(0, step);
       expect(decided.computed).toBe(true);
       steps.push({ calls: [{ call: 'batch', ...decided, ...decider.afterCompute!(0, step, Float32Array.from(residual), 2) }] });
     }
