@@ -49,7 +49,7 @@ export const VariantSpecSchema = z
     threshold: z.number().nonnegative().optional().describe('run-time caches: the change at or under which cached work is reused'),
     maxSkipSteps: count().optional().describe('mag-cache: the most consecutive steps counted towards a reuse'),
     retentionRatio: z.number().min(0).max(1).optional().describe('mag-cache: the fraction of the first steps that always compute'),
-    magRatios: z.array(z.number().positive()).min(1).optional().describe('mag-cache: the magnitude ratio per step it decided from (before interpolation to the step count)'),
+    magRatios: z.array(z.number().nonnegative()).min(1).optional().describe('mag-cache: the magnitude ratio per step it decided from (before interpolation to the step count)'),
     magRatiosSource: z.enum(['manifest', 'calibrated']).optional().describe("mag-cache: denoiser.magCache.ratios of the manifest, or calibrated on an uncached pass of the same model and inputs before the timed runs"),
   })
   .meta({ id: 'VariantSpec', description: 'One variant of the pipeline and its switches.' });

@@ -118,7 +118,7 @@ const ditTextToVideo = z.strictObject({
     magCache: z
       .strictObject({
         ratios: z
-          .array(z.number().positive('a magnitude ratio is a positive number (the norm of a step\'s residual over the previous step\'s)'))
+          .array(z.number().nonnegative('a magnitude ratio is a number ≥ 0 (the norm of a step\'s residual over the previous step\'s)'))
           .min(1, 'give at least one magnitude ratio per step (they are interpolated to the run\'s step count)')
           .describe("per step, the mean ratio of the block stack's residual norm to the previous step's (diffusers' MagCacheConfig mag_ratios; the first is 1)"),
         ratiosSource: z.string().optional().describe('where the ratios were calibrated or published'),
