@@ -69,7 +69,7 @@ const variantParameters = {
   chunks: chunkCounts.optional(),
   tokenChunks: int(L.tokenChunks).optional().describe('diffusion transformers: slices of the token axis for fme and lightcache-chunk (default 4, at most the model\'s image tokens)'),
   sliceFrames: int(L.sliceFrames).optional(),
-  threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches: first-block-cache reuses the remaining blocks while the relative L1 change of the first block\'s residual is at or under it (default 0.05); teacache skips the blocks while the accumulated rescaled change of the timestep embedding is under it (default 0.08)'),
+  threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches: first-block-cache reuses the remaining blocks while the relative L1 change of the first block\'s residual is at or under it (default 0.05); teacache skips the blocks while the accumulated rescaled change of the timestep embedding is under it (default 0.08); mag-cache skips the blocks while its accumulated magnitude-ratio error is at or under it (default 0.06)'),
   maxSkipSteps: int(L.maxSkipSteps).optional().describe('mag-cache: the most consecutive steps counted towards a reuse (diffusers\' max_skip_steps, default 3)'),
   retentionRatio: z.number().min(L.retentionRatio.min).max(L.retentionRatio.max).optional().describe('mag-cache: the fraction of the first steps that always compute (diffusers\' retention_ratio, default 0.2)'),
 };

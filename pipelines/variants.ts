@@ -38,8 +38,8 @@ export interface VariantOverrides {
 export const VARIANT_DEFAULTS = { cacheInterval: 2, cacheBranch: 0, schedule: 'uniform', power: 1.4, chunks: { batchFrames: 9, spatial: 2 }, tokenChunks: 4, sliceFrames: 1 } as const;
 
 /**
- * Default thresholds: diffusers' FirstBlockCacheConfig default, and TeaCache4Wan2.1's faster documented setting
- * for Wan 2.1 T2V 1.3B (about 2× there).
+ * Default thresholds: diffusers' FirstBlockCacheConfig default, TeaCache4Wan2.1's faster documented setting
+ * for Wan 2.1 T2V 1.3B (about 2× there), and diffusers' MagCacheConfig default.
  */
 export const RUNTIME_CACHE_THRESHOLDS: Readonly<Record<RuntimeCacheConfig['method'], number>> = { 'first-block-cache': 0.05, teacache: 0.08, 'mag-cache': 0.06 };
 
