@@ -52,6 +52,12 @@ export function formatDitManifest(model: UserDitSource): string {
       ? `run-time caches: first-block-cache; teacache measuring "${tea.modulatedInput}", change rescaled by a degree-${tea.coefficients.length - 1} polynomial${tea.coefficientsSource ? ` (${tea.coefficientsSource})` : ''}`
       : `run-time caches: first-block-cache; no teacache (the manifest gives no denoiser.teaCache)`,
   );
+  const mag = denoiser.magCache;
+  lines.push(
+    mag
+      ? `mag-cache: ${mag.ratios.length} magnitude ratios from the manifest${mag.ratiosSource ? ` (${mag.ratiosSource})` : ''}, interpolated to the run's steps`
+      : 'mag-cache: ratios calibrated on an uncached pass before the timed runs (the manifest gives no denoiser.magCache.ratios)',
+  );
   lines.push(
     causal
       ? `VAE decoder: all ${latent.frames} latent frames in one call (${basename(model.vaeDecoder.path)}), or frame by frame with ${causal.nextFrame.cacheInputs.length} causal cache tensors carried between calls (${basename(causal.firstFrame.path)}, then ${basename(causal.nextFrame.path)}: ${causal.temporalCompression} video frames per latent frame)`

@@ -34,7 +34,7 @@ export const SessionSettingsSchema = z
 export const VariantSpecSchema = z
   .strictObject({
     name: name().describe("e.g. 'lightcache-swap'"),
-    kind: z.enum(['baseline', 'deepcache', 'fme', 'lightcache', 'first-block-cache', 'teacache', 'pab']),
+    kind: z.enum(['baseline', 'deepcache', 'fme', 'lightcache', 'first-block-cache', 'teacache', 'pab', 'mag-cache']),
     cacheInterval: positiveCount().optional(),
     cacheBranch: count().optional(),
     schedule: z.enum(['uniform', 'non-uniform']).optional(),
@@ -51,6 +51,10 @@ export const VariantSpecSchema = z
     spatialAttentionTimestepSkipRange: z.tuple([z.number(), z.number()]).optional().describe('pab: the open timestep range inside which spatial attention may be reused'),
     crossAttentionBlockSkipRange: positiveCount().nullable().optional().describe('pab: cross-attention computes at every N-th transformer call inside its timestep range; null: always computed'),
     crossAttentionTimestepSkipRange: z.tuple([z.number(), z.number()]).optional().describe('pab: the open timestep range inside which cross-attention may be reused'),
+    maxSkipSteps: count().optional().describe('mag-cache: the most consecutive steps counted towards a reuse'),
+    retentionRatio: z.number().min(0).max(1).optional().describe('mag-cache: the fraction of the first steps that always compute'),
+    magRatios: z.array(z.number().nonnegative()).min(1).optional().describe('mag-cache: the magnitude ratio per step it decided from (before interpolation to the step count)'),
+    magRatiosSource: z.enum(['manifest', 'calibrated']).optional().describe("mag-cache: denoiser.magCache.ratios of the manifest, or calibrated on an uncached pass of the same model and inputs before the timed runs"),
   })
   .meta({ id: 'VariantSpec', description: 'One variant of the pipeline and its switches.' });
 
@@ -165,15 +169,17 @@ export const StageStatsSchema = z
 
 export const StepDecisionSchema = z
   .strictObject({
-    method: z.enum(['first-block-cache', 'teacache', 'pab']),
-    threshold: z.number().nonnegative().optional().describe('first-block-cache, teacache: the threshold the change was compared with; absent for pab'),
+    method: z.enum(['first-block-cache', 'teacache', 'pab', 'mag-cache']),
+    threshold: z.number().nonnegative().optional().describe('first-block-cache, teacache, mag-cache: the threshold the change was compared with; absent for pab'),
     calls: z
       .array(
         z.strictObject({
           call: z.enum(['negative', 'prompt', 'batch']).describe('the rows of the guided batch one call of the source pipeline covers'),
           computed: z.boolean().describe('true: the remaining blocks ran; false: their kept residual stood in'),
-          change: z.number().nullable().describe('first-block-cache: relative L1 change of the first block\'s residual since the call\'s last computed step; teacache: the rescaled relative L1 change of the timestep embedding since the previous step; null on the first step'),
-          accumulated: z.number().optional().describe('teacache: the accumulated rescaled change compared with the threshold; absent on the steps it always computes'),
+          change: z.number().nullable().describe('first-block-cache: relative L1 change of the first block\'s residual since the call\'s last computed step; teacache: the rescaled relative L1 change of the timestep embedding since the previous step; mag-cache: the step\'s magnitude ratio (measured, in its calibration pass); null on the first step'),
+          accumulated: z.number().optional().describe('teacache: the accumulated rescaled change compared with the threshold; mag-cache: the accumulated error; absent on the steps it always computes'),
+          accumulatedRatio: z.number().optional().describe('mag-cache: the product of the magnitude ratios since the call last computed'),
+          skipSteps: count().optional().describe('mag-cache: steps counted since the call last computed, this one included (compared with maxSkipSteps)'),
           attention: z
             .array(
               z.strictObject({

@@ -95,6 +95,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   let profileFiles: VariantRunOutcome['profileFiles'] = [];
   let reportedError: { code: string; message: string } | null = null;
   let attention: AttentionReport | null = null;
+  let calibratedRatios: number[] | null = null;
   let lastStage: StageName | undefined;
   let limitHit: string | null = null;
 
@@ -137,6 +138,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
         break;
       case 'models-ready':
         attention = message.attention;
+        if (message.magRatios) calibratedRatios = message.magRatios;
         break;
     }
   });
@@ -178,7 +180,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
       result: {
         status: 'error',
         model: input.model,
-        variant: input.spec,
+        variant: calibratedRatios ? { ...input.spec, magRatios: calibratedRatios } : input.spec,
         error: { ...error, exitCode: code, signal, ...(stderr ? { stderrTail: tail(stderr) } : {}) },
         partial: { ...(partialRun ? { stagesMs: partialRun.stagesMs } : {}), ...(lastStage ? { lastStage } : {}) },
       },
@@ -264,7 +266,7 @@ export async function runVariantInChild(input: VariantRunInput): Promise<Variant
   const result: VariantOk = {
     status: 'ok',
     model: input.model,
-    variant: input.spec,
+    variant: calibratedRatios ? { ...input.spec, magRatios: calibratedRatios } : input.spec,
     executionProvider: job.request.executionProvider,
     firstCall: first.stagesMs,
     stages,

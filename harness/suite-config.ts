@@ -44,6 +44,8 @@ export const NUMERIC_LIMITS = {
   // A model's own token count bounds it further (checked when the variant is resolved against the model).
   tokenChunks: { min: 2, max: 1_000_000 },
   threshold: { min: 0, max: 1_000_000 },
+  maxSkipSteps: { min: 0, max: 1000 },
+  retentionRatio: { min: 0, max: 1 },
   threads: { min: 0, max: 256 },
   // glibc caps M_MMAP_THRESHOLD at 32 MiB on 64-bit machines and ignores larger values.
   mallocMmapThreshold: { min: 0, max: 32 * 2 ** 20 },
@@ -79,8 +81,10 @@ const variantParameters = {
   chunks: chunkCounts.optional(),
   tokenChunks: int(L.tokenChunks).optional().describe('diffusion transformers: slices of the token axis for fme and lightcache-chunk (default 4, at most the model\'s image tokens)'),
   sliceFrames: int(L.sliceFrames).optional(),
-  threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches: first-block-cache reuses the remaining blocks while the relative L1 change of the first block\'s residual is at or under it (default 0.05); teacache skips the blocks while the accumulated rescaled change of the timestep embedding is under it (default 0.08)'),
+  threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches: first-block-cache reuses the remaining blocks while the relative L1 change of the first block\'s residual is at or under it (default 0.05); teacache skips the blocks while the accumulated rescaled change of the timestep embedding is under it (default 0.08); mag-cache skips the blocks while its accumulated magnitude-ratio error is at or under it (default 0.06)'),
   ...pabParameters,
+  maxSkipSteps: int(L.maxSkipSteps).optional().describe('mag-cache: the most consecutive steps counted towards a reuse (diffusers\' max_skip_steps, default 3)'),
+  retentionRatio: z.number().min(L.retentionRatio.min).max(L.retentionRatio.max).optional().describe('mag-cache: the fraction of the first steps that always compute (diffusers\' retention_ratio, default 0.2)'),
 };
 
 /** A suite file as written by a user (YAML or JSON); everything is optional and takes the defaults below. */
@@ -159,7 +163,7 @@ const DEFAULTS = {
 export type ModelSource = { kind: 'preset'; preset: ModelPreset } | { kind: 'user'; model: UserModelSource | UserDitSource } | { kind: 'dit-preset'; model: UserDitSource };
 
 /** Variants that run on diffusion transformers (manifests and DiT presets); the others are refused before anything runs. */
-export const DIT_VARIANT_KINDS: readonly VariantName[] = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache', 'teacache', 'pab'];
+export const DIT_VARIANT_KINDS: readonly VariantName[] = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache', 'teacache', 'mag-cache', 'pab'];
 /** What a diffusion transformer runs when the suite names no variants: the default suite's three. */
 export const DIT_DEFAULT_VARIANTS: readonly VariantName[] = ['baseline', 'deepcache', 'lightcache'];
 
@@ -228,7 +232,8 @@ function userTarget(model: UserModelSource | UserDitSource): VariantTarget {
       fixedDecodeFrames: causal ? 1 : model.vaeDecoder.framesPerCall,
       ...(causal ? { fixedDecodeSource: 'vaeDecoder.causalFrames: one latent frame per call, its cache carried' } : {}),
       tokens: model.denoiser.tokens.image,
-      runtimeCaches: model.denoiser.architecture.blocks.count >= 2 ? ['first-block-cache', ...(model.denoiser.teaCache ? (['teacache'] as const) : [])] : [],
+      runtimeCaches: model.denoiser.architecture.blocks.count >= 2 ? ['first-block-cache', ...(model.denoiser.teaCache ? (['teacache'] as const) : []), 'mag-cache'] : [],
+      ...(model.denoiser.magCache ? { magRatios: model.denoiser.magCache.ratios } : {}),
     };
   }
   return { name: model.name, cacheBranches: model.unet.cutPoints.map((p) => p.branch).sort((a, b) => a - b), fixedDecodeFrames: model.vaeDecoder.framesPerCall };
@@ -284,6 +289,8 @@ function toSpec(config: VariantConfig): VariantSpec {
   if (config.kind === 'lightcache') Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
   if (config.runtimeCache) spec.threshold = config.runtimeCache.threshold;
   if (config.attentionBroadcast) Object.assign(spec, config.attentionBroadcast);
+  const mag = config.runtimeCache?.magCache;
+  if (mag) Object.assign(spec, { maxSkipSteps: mag.maxSkipSteps, retentionRatio: mag.retentionRatio, ...(mag.ratios ? { magRatios: mag.ratios } : {}), magRatiosSource: mag.ratiosSource });
   return spec;
 }
 
@@ -350,6 +357,8 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
     ...(merged.sliceFrames !== undefined ? { sliceFrames: merged.sliceFrames } : {}),
     ...(merged.threshold !== undefined ? { threshold: merged.threshold } : {}),
     ...Object.fromEntries(Object.keys(pabParameters).flatMap((key) => (merged[key as keyof typeof pabParameters] !== undefined ? [[key, merged[key as keyof typeof pabParameters]]] : []))),
+    ...(merged.maxSkipSteps !== undefined ? { maxSkipSteps: merged.maxSkipSteps } : {}),
+    ...(merged.retentionRatio !== undefined ? { retentionRatio: merged.retentionRatio } : {}),
   };
   const dit = user?.kind === 'text-to-video-dit' ? user : null;
   const entries = (merged.variants ?? (dit ? [...DIT_DEFAULT_VARIANTS] : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));

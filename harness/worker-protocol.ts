@@ -16,7 +16,7 @@ export interface WorkerJob {
 
 /** Messages from a child to the parent; `tEpochMs` is performance.timeOrigin + now(), comparable across processes. */
 export type WorkerMessage =
-  | { type: 'models-ready'; buildMs: number; attention: AttentionReport }
+  | { type: 'models-ready'; buildMs: number; attention: AttentionReport; /** mag-cache: the ratios calibrated before the timed runs. */ magRatios?: number[] }
   | { type: 'event'; phase: RunPhase; run: number; tEpochMs: number; event: PipelineEvent }
   | { type: 'stage-memory'; phase: RunPhase; run: number; stage: StageName; startRssBytes: number; peakRssBytes: number; peakSource: 'vmhwm' | 'sampled' }
   | { type: 'run-done'; phase: RunPhase; run: number; stagesMs: Record<StageName, number>; steps: StepRecord[]; swaps: SwapRecord[]; cache: CacheReport; flops: Partial<Record<StageName, number>> }

@@ -2,6 +2,7 @@
 // thread, so everything that must keep ticking (samplers, progress) lives in the parent.
 import { writeFile } from 'node:fs/promises';
 import { prepareAnyModels, runAnyPipeline } from '../pipelines/pipeline-dispatch.ts';
+import { calibrateMagCache, needsMagCacheCalibration } from '../pipelines/mag-cache-calibration.ts';
 import type { StageName } from '../pipelines/types.ts';
 import { readOwnMemory, resetPeakRss } from './host-memory-sampler.ts';
 import type { RunPhase, WorkerJob, WorkerMessage } from './worker-protocol.ts';
@@ -24,7 +25,10 @@ function send(message: WorkerMessage): Promise<void> {
 async function runJob(job: WorkerJob): Promise<void> {
   const buildStart = performance.now();
   const files = await prepareAnyModels(job.request);
-  await send({ type: 'models-ready', buildMs: performance.now() - buildStart, attention: files.files.attention });
+  // mag-cache without ratios from the manifest calibrates them on an uncached pass, part of preparation.
+  const calibration = needsMagCacheCalibration(job.request) ? await calibrateMagCache(job.request, files) : null;
+  if (calibration) job = { ...job, request: calibration.request };
+  await send({ type: 'models-ready', buildMs: performance.now() - buildStart, attention: files.files.attention, ...(calibration ? { magRatios: calibration.ratios } : {}) });
 
   const faultMiB = injectedAllocationMiB(job.request.variant.name);
   let ballast: Buffer | null = null;

@@ -10,7 +10,7 @@ import type { UserDitSource } from './models/types.ts';
 import { floatTensor } from './ort-backend.ts';
 import { gaussianNoise } from './seeded-random.ts';
 import type { StagePlan, StageSessions } from './stage-sessions.ts';
-import type { PipelineEvent, RuntimeCacheOptions, StepPlan, StepRecord, UserPipelineRequest } from './types.ts';
+import type { MagCacheParameters, PipelineEvent, RuntimeCacheConfig, RuntimeCacheOptions, StepPlan, StepRecord, UserPipelineRequest } from './types.ts';
 import { FirstBlockChange } from './first-block-change.ts';
 import { attentionBroadcastPlan, broadcastGraphsRun } from './attention-broadcast-plan.ts';
 import type { BroadcastCall } from './types.ts';
@@ -19,6 +19,7 @@ import { ditCallOrder } from './dit-calls.ts';
 import { createScheduler } from './schedulers/create-scheduler.ts';
 import { runtimeCachePlan } from './runtime-cache-plan.ts';
 import { TeaCacheChange } from './teacache-change.ts';
+import { MagCacheRatio } from './mag-cache-ratio.ts';
 import { teaCacheOf } from './user-model-files.ts';
 import { guideFrames, staticShape, typedTensor } from './user-conditioning.ts';
 import type { UserModelFiles } from './user-model-files.ts';
@@ -101,7 +102,9 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
       const decider =
         runtime.method === 'teacache'
           ? new TeaCacheChange(teaCacheOf(model).modulatedInput, runtime.threshold, teaCacheOf(model).coefficients, request.steps, calls.length)
-          : new FirstBlockChange(runtime.threshold, calls.length);
+          : runtime.method === 'mag-cache'
+            ? new MagCacheRatio(runtime.threshold, magCacheOf(variant.name, runtime), request.steps, calls.length)
+            : new FirstBlockChange(runtime.threshold, calls.length);
       return runtimeCachePlan({ method: runtime.method, head, rest: full, cachedRest: shallow, decider, calls, noisePrediction });
     }
     return scheduledCachePlan({ steps: request.steps, cacheSchedule: variant.cache, full, shallow, cache, cacheFeature: CACHE_FEATURE, noisePrediction });
@@ -174,6 +177,13 @@ export function ditStagePlan(request: UserPipelineRequest, model: UserDitSource,
       decode: causal ? files.flops.firstFrame + files.flops.nextFrame * (latent.frames - 1) : files.flops.vaeDecoder,
     }),
   };
+}
+
+/** MagCache's parameters with their ratios, or the error saying they were neither given nor calibrated. */
+function magCacheOf(variant: string, runtime: RuntimeCacheConfig): MagCacheParameters {
+  const mag = runtime.magCache;
+  if (!mag || (!mag.ratios && !mag.calibrate)) throw new HarnessError('bad-variant-parameter', `variant ${variant}: mag-cache has no magnitude ratios (denoiser.magCache.ratios in the manifest, or a calibration pass before the timed runs)`);
+  return mag;
 }
 
 /** Work of one step: the full or cached graph, or with a run-time cache the head and whichever rest graphs ran. */

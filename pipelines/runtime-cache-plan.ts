@@ -37,9 +37,10 @@ export function runtimeCachePlan(options: RuntimeCacheOptions): StepPlan {
   return {
     async predict(index, feeds) {
       const handed = await head.run(pick(head, feeds));
-      const measured = handed[decider.input]!;
-      const values = await readFloat(measured);
-      const decisions = calls.map((c, i) => ({ call: c.call, ...decider.decide(i, index, rowsOf(values, measured.dims[0]!, c.rows)) }));
+      // A decider that decides from the step alone (MagCache) reads nothing from the head.
+      const measured = decider.input === null ? null : handed[decider.input]!;
+      const values = measured ? await readFloat(measured) : null;
+      const decisions = calls.map((c, i) => ({ call: c.call, ...decider.decide(i, index, values ? rowsOf(values, measured!.dims[0]!, c.rows) : new Float32Array(0)) }));
       const computedRows = calls.flatMap((c, i) => (decisions[i]!.computed ? c.rows : []));
       const reusedRows = calls.flatMap((c, i) => (decisions[i]!.computed ? [] : c.rows));
       let computed: OrtTensor | null = null;
@@ -47,6 +48,12 @@ export function runtimeCachePlan(options: RuntimeCacheOptions): StepPlan {
       if (computedRows.length) {
         const out = await rest.run(pick(rest, feeds, handed));
         const feature = out[CACHE_FEATURE]!;
+        if (decider.afterCompute) {
+          const residual = await readFloat(feature);
+          calls.forEach((c, i) => {
+            if (decisions[i]!.computed) Object.assign(decisions[i]!, decider.afterCompute!(i, index, rowsOf(residual, feature.dims[0]!, c.rows), feature.dims.at(-1)!));
+          });
+        }
         kept = kept && reusedRows.length ? await withRows(kept, feature, computedRows) : feature;
         computed = out[options.noisePrediction]!;
       }

@@ -26,7 +26,7 @@ export type ExecutionProviderName = 'cpu' | 'cuda' | 'webgpu';
 /** What a variant changes, fully resolved: the pipeline reads nothing else. */
 export interface VariantConfig {
   name: string;
-  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache' | 'first-block-cache' | 'teacache' | 'pab';
+  kind: 'baseline' | 'deepcache' | 'fme' | 'lightcache' | RuntimeCacheConfig['method'] | 'pab';
   /** DeepCache: a full UNet pass every `cacheInterval` steps; null when the variant caches nothing. */
   cache: { interval: number; branch: number; schedule: 'uniform' | 'non-uniform'; center: number; power: number } | null;
   /** FME feature chunking of the UNet graphs; null when off. */
@@ -100,16 +100,35 @@ export interface AttentionBroadcastOptions {
  * rescaled change of the timestep embedding stays under `threshold`.
  */
 export interface RuntimeCacheConfig {
-  method: 'first-block-cache' | 'teacache';
+  method: 'first-block-cache' | 'teacache' | 'mag-cache';
   threshold: number;
+  /** mag-cache only: its further parameters and the magnitude ratios it decides from. */
+  magCache?: MagCacheParameters;
+}
+
+/**
+ * MagCache's parameters (diffusers' MagCacheConfig): at most `maxSkipSteps` consecutive reused steps, no reuse in
+ * the first `retentionRatio` of the steps, and the magnitude ratio of each step's residual to the previous one's.
+ */
+export interface MagCacheParameters {
+  maxSkipSteps: number;
+  retentionRatio: number;
+  /** Per step (interpolated to the step count when the length differs); null until calibrated before the timed runs. */
+  ratios: number[] | null;
+  /** `manifest`: denoiser.magCache.ratios; `calibrated`: measured on an uncached pass of the same model and inputs. */
+  ratiosSource: 'manifest' | 'calibrated';
+  /** Calibration pass: every step computes and each call's decision records its measured ratio. */
+  calibrate?: boolean;
 }
 
 /** Decides per transformer call, from one output of the head graph, whether the cached blocks run at a step. */
 export interface CallDecider {
-  /** The head output the decision reads ([batch, ...]; each call gets its rows). */
-  readonly input: string;
+  /** The head output the decision reads ([batch, ...]; each call gets its rows); null when it decides from the step alone. */
+  readonly input: string | null;
   readonly threshold: number;
   decide(call: number, step: number, measured: Float32Array): Omit<CallDecision, 'call'>;
+  /** Reads the residual a computing call's blocks returned (its rows, `width` values per token); what it returns joins the call's decision. */
+  afterCompute?(call: number, step: number, residual: Float32Array, width: number): Partial<Omit<CallDecision, 'call'>>;
   /** Bytes of what the decider keeps between steps. */
   bytes(): number;
   clear(): void;
@@ -121,10 +140,14 @@ export interface CallDecision {
   call: 'negative' | 'prompt' | 'batch';
   computed: boolean;
   change: number | null;
-  /** TeaCache: the accumulated rescaled change compared with the threshold; absent on steps it always computes. */
+  /** TeaCache: the accumulated rescaled change compared with the threshold; MagCache: the accumulated error; absent on steps it always computes. */
   accumulated?: number;
   /** Pyramid Attention Broadcast: each scheduled attention kind at this call (computed is then true when none was reused). */
   attention?: AttentionDecision[];
+  /** MagCache: the product of the magnitude ratios since the call last computed. */
+  accumulatedRatio?: number;
+  /** MagCache: steps counted since the call last computed, this one included (compared with maxSkipSteps). */
+  skipSteps?: number;
 }
 
 /** What a run-time cache decided at one step and the threshold it decided against. */

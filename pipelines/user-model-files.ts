@@ -131,7 +131,14 @@ async function runtimeCacheFiles(model: UserDitSource, path: string, method: Run
   if (Object.values(files).every((file) => existsSync(file))) return files;
   const source = await readOnnxModel(path);
   const streams = firstBlockStreams(model);
-  const graphs = method === 'teacache' ? teaCacheGraphs(source, streams, teaCacheOf(model).modulatedInput) : firstBlockCacheGraphs(source, streams);
+  // MagCache cuts where TeaCache does (around the whole block stack) and measures nothing from the head: the
+  // stack's first input stands in as the head's measured output.
+  const graphs =
+    method === 'teacache'
+      ? teaCacheGraphs(source, streams, teaCacheOf(model).modulatedInput)
+      : method === 'mag-cache'
+        ? teaCacheGraphs(source, streams, streams[0]!.input)
+        : firstBlockCacheGraphs(source, streams);
   await mkdir(outDir, { recursive: true });
   await provideExternalData(source, path, outDir);
   await writeAtomically(files.head, graphs.head);

@@ -1,14 +1,14 @@
 import { HarnessError } from './harness-error.ts';
 import type { ChunkCounts, ModelPreset } from './models/types.ts';
 import { unetBranchCount } from './models/unet.ts';
-import type { AttentionBroadcastConfig, RuntimeCacheConfig, VariantConfig } from './types.ts';
+import type { AttentionBroadcastConfig, MagCacheParameters, RuntimeCacheConfig, VariantConfig } from './types.ts';
 
 /** The named variants a suite or `--variants` may list. */
-export const VARIANT_NAMES = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache', 'teacache', 'pab'] as const;
+export const VARIANT_NAMES = ['baseline', 'deepcache', 'fme', 'lightcache', 'lightcache-swap', 'lightcache-chunk', 'lightcache-slice', 'first-block-cache', 'teacache', 'mag-cache', 'pab'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 /** Variants that decide at run time from tensors between pieces of a diffusion transformer. */
-export const RUNTIME_CACHE_VARIANTS: readonly VariantName[] = ['first-block-cache', 'teacache'];
+export const RUNTIME_CACHE_VARIANTS: readonly VariantName[] = ['first-block-cache', 'teacache', 'mag-cache'];
 
 /** The variants that run on U-Net models (every variant but the run-time caches and pab). */
 export const UNET_VARIANT_NAMES: readonly VariantName[] = VARIANT_NAMES.filter((name) => !RUNTIME_CACHE_VARIANTS.includes(name) && name !== 'pab');
@@ -30,6 +30,10 @@ export interface VariantOverrides {
   spatialAttentionTimestepSkipRange?: [number, number];
   crossAttentionBlockSkipRange?: number | null;
   crossAttentionTimestepSkipRange?: [number, number];
+  /** mag-cache: the most consecutive steps counted towards a reuse. */
+  maxSkipSteps?: number;
+  /** mag-cache: the fraction of the first steps that always compute. */
+  retentionRatio?: number;
 }
 
 /**
@@ -48,10 +52,13 @@ export const PAB_LIMITS = { blockSkipRange: 1000, timestep: 1_000_000 } as const
 export const VARIANT_DEFAULTS = { cacheInterval: 2, cacheBranch: 0, schedule: 'uniform', power: 1.4, chunks: { batchFrames: 9, spatial: 2 }, tokenChunks: 4, sliceFrames: 1 } as const;
 
 /**
- * Default thresholds: diffusers' FirstBlockCacheConfig default, and TeaCache4Wan2.1's faster documented setting
- * for Wan 2.1 T2V 1.3B (about 2× there).
+ * Default thresholds: diffusers' FirstBlockCacheConfig default, TeaCache4Wan2.1's faster documented setting
+ * for Wan 2.1 T2V 1.3B (about 2× there), and diffusers' MagCacheConfig default.
  */
-export const RUNTIME_CACHE_THRESHOLDS: Readonly<Record<RuntimeCacheConfig['method'], number>> = { 'first-block-cache': 0.05, teacache: 0.08 };
+export const RUNTIME_CACHE_THRESHOLDS: Readonly<Record<RuntimeCacheConfig['method'], number>> = { 'first-block-cache': 0.05, teacache: 0.08, 'mag-cache': 0.06 };
+
+/** diffusers' MagCacheConfig defaults besides its threshold. */
+export const MAG_CACHE_DEFAULTS = { maxSkipSteps: 3, retentionRatio: 0.2 } as const;
 
 function positiveInteger(name: string, value: number, max?: number): number {
   if (!Number.isInteger(value) || value < 1 || (max !== undefined && value > max)) {
@@ -76,6 +83,8 @@ export interface VariantTarget {
   fixedDecodeSource?: string;
   /** The run-time caches the model can run (diffusion-transformer manifests: first-block-cache, and teacache where the manifest gives its measure). */
   runtimeCaches?: readonly RuntimeCacheConfig['method'][];
+  /** mag-cache: the manifest's magnitude ratios (denoiser.magCache.ratios); absent when they are calibrated. */
+  magRatios?: readonly number[];
 }
 
 /** A built-in preset as a variant target: every branch of its UNet, decoders built for any slice size. */
@@ -167,6 +176,7 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
       return lightcache(false, false, true);
     case 'first-block-cache':
     case 'teacache':
+    case 'mag-cache':
       return runtimeCacheVariant(name, overrides, target);
   }
 }
@@ -181,7 +191,20 @@ function runtimeCacheVariant(name: VariantName, overrides: VariantOverrides, tar
   if (!Number.isFinite(threshold) || threshold < 0) {
     throw new HarnessError('bad-variant-parameter', `threshold must be a number ≥ 0 (default for ${name}: ${RUNTIME_CACHE_THRESHOLDS[method]}), got ${threshold}`);
   }
-  return { name, kind: method, cache: null, chunks: null, sliceFrames: null, swap: false, runtimeCache: { method, threshold } };
+  const magCache = method === 'mag-cache' ? { magCache: magCacheParameters(overrides, target) } : {};
+  return { name, kind: method, cache: null, chunks: null, sliceFrames: null, swap: false, runtimeCache: { method, threshold, ...magCache } };
+}
+
+function magCacheParameters(overrides: VariantOverrides, target: VariantTarget): MagCacheParameters {
+  const maxSkipSteps = overrides.maxSkipSteps ?? MAG_CACHE_DEFAULTS.maxSkipSteps;
+  if (!Number.isInteger(maxSkipSteps) || maxSkipSteps < 0) {
+    throw new HarnessError('bad-variant-parameter', `maxSkipSteps must be an integer ≥ 0 (consecutive steps mag-cache may reuse; default ${MAG_CACHE_DEFAULTS.maxSkipSteps}), got ${maxSkipSteps}`);
+  }
+  const retentionRatio = overrides.retentionRatio ?? MAG_CACHE_DEFAULTS.retentionRatio;
+  if (!Number.isFinite(retentionRatio) || retentionRatio < 0 || retentionRatio > 1) {
+    throw new HarnessError('bad-variant-parameter', `retentionRatio must be a number from 0 to 1 (the fraction of the first steps mag-cache always computes; default ${MAG_CACHE_DEFAULTS.retentionRatio}), got ${retentionRatio}`);
+  }
+  return target.magRatios ? { maxSkipSteps, retentionRatio, ratios: [...target.magRatios], ratiosSource: 'manifest' } : { maxSkipSteps, retentionRatio, ratios: null, ratiosSource: 'calibrated' };
 }
 
 function attentionBroadcastVariant(overrides: VariantOverrides, target: VariantTarget): VariantConfig {

@@ -190,7 +190,7 @@ export interface SiteStepRow {
   msPerRun: number[];
   medianMs: number;
   /** Run-time caches: the first measured run's decision per transformer call; null for other variants. */
-  decision: { call: string; computed: boolean; change: number | null; accumulated: number | null; /** pab: the attention kinds this call broadcast. */ broadcast?: string[] }[] | null;
+  decision: { call: string; computed: boolean; change: number | null; accumulated: number | null; /** pab: the attention kinds this call broadcast. */ broadcast?: string[]; /** mag-cache: steps counted since the call last computed. */ skipSteps?: number }[] | null;
   /** True when the measured runs did not all compute and reuse the same calls at this step. */
   decisionVaries: boolean;
 }

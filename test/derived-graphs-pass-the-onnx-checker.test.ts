@@ -81,17 +81,18 @@ describe.skipIf(!python)(`derived graphs of the fixtures pass onnx.checker (${py
 
   it('run-time cache graphs (head, rest with residual, cached rest) of both diffusion-transformer fixtures', async () => {
     const modelDir = await mkdtemp(join(tmpdir(), 'lightbench-checker-runtime-'));
-    const runs: [string, 'first-block-cache' | 'teacache'][] = [
+    const runs: [string, 'first-block-cache' | 'teacache' | 'mag-cache'][] = [
       ['wan-tiny', 'first-block-cache'],
       ['wan-tiny', 'teacache'],
       ['easyanimate-tiny', 'first-block-cache'],
+      ['easyanimate-tiny', 'mag-cache'],
     ];
     for (const [fixture, method] of runs) {
       const model = await loadDitManifest(join(USER_MODELS_DIR, fixture, 'manifest.json'));
       const runtime: VariantConfig = { name: method, kind: method, cache: null, chunks: null, sliceFrames: null, swap: false, runtimeCache: { method, threshold: 0.1 } };
       await prepareUserModels(userRequest(model, runtime, { modelDir, session: { ...TEST_SESSION, graphOptimizationLevel: 'basic' } }));
     }
-    const files = onnxFiles(modelDir).filter((f) => /(first-block-cache|teacache)-(head|rest-with-residual|rest-cached)\.onnx$/.test(f));
+    const files = onnxFiles(modelDir).filter((f) => /(first-block-cache|teacache|mag-cache)-(head|rest-with-residual|rest-cached)\.onnx$/.test(f));
     expect(files).toHaveLength(3 * runs.length);
     const output = execFileSync(python!, [CHECKER, ...files], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     const results = output.trim().split('\n').map((line) => JSON.parse(line) as { path: string; ok: boolean; error: string | null });

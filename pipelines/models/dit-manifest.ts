@@ -166,6 +166,7 @@ export async function loadDitManifest(manifestPath: string): Promise<UserDitSour
       architecture: manifest.denoiser.architecture,
       guidanceCalls: manifest.denoiser.guidanceCalls,
       teaCache,
+      magCache: manifest.denoiser.magCache ?? null,
       tokens: { image: (latent.frames / pt) * (latent.height / ph) * (latent.width / pw), text: length },
     },
     vaeDecoder: { ...vd, framesPerCall: manifest.vaeDecoder.framesPerCall ?? null, causalFrames },

@@ -115,6 +115,16 @@ const ditTextToVideo = z.strictObject({
       })
       .optional()
       .describe('TeaCache on this transformer: what it measures and how the change is rescaled; without it the teacache variant is refused'),
+    magCache: z
+      .strictObject({
+        ratios: z
+          .array(z.number().nonnegative('a magnitude ratio is a number ≥ 0 (the norm of a step\'s residual over the previous step\'s)'))
+          .min(1, 'give at least one magnitude ratio per step (they are interpolated to the run\'s step count)')
+          .describe("per step, the mean ratio of the block stack's residual norm to the previous step's (diffusers' MagCacheConfig mag_ratios; the first is 1)"),
+        ratiosSource: z.string().optional().describe('where the ratios were calibrated or published'),
+      })
+      .optional()
+      .describe('MagCache on this transformer: its magnitude ratios; without them the mag-cache variant calibrates its own on an uncached pass before the timed runs'),
   }),
   vaeDecoder: component(['latents'], ['sample'], 'the causal VAE decoder: latents [1, channels, frames, h, w] → video [1, 3, frames, H, W] in [-1, 1]').extend({
     framesPerCall: z.number().int().min(1).nullable().optional().describe('latent frames one call decodes; null or absent: all of them'),

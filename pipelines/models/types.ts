@@ -306,6 +306,15 @@ export interface ManifestDitDenoiser extends ManifestComponent<'sample' | 'times
   guidanceCalls: 'separate' | 'batched';
   /** TeaCache on this transformer; absent when the manifest gives none. */
   teaCache?: ManifestTeaCache;
+  /** MagCache's magnitude ratios on this transformer; absent when mag-cache calibrates them. */
+  magCache?: ManifestMagCache;
+}
+
+/** MagCache's magnitude ratios on a transformer (diffusers' mag_ratios), as calibrated or published. */
+export interface ManifestMagCache {
+  /** Per step: the block stack's residual norm over the previous step's (the first is 1); interpolated to the step count. */
+  ratios: number[];
+  ratiosSource?: string;
 }
 
 /** TeaCache's measure on a transformer: the timestep embedding whose change it accumulates, and the polynomial that rescales that change. */
@@ -445,6 +454,8 @@ export interface UserDitSource {
     guidanceCalls: 'separate' | 'batched';
     /** TeaCache's measure on this transformer; null when the manifest gives none. */
     teaCache: ManifestTeaCache | null;
+    /** MagCache's ratios from the manifest; null when mag-cache calibrates them. */
+    magCache: ManifestMagCache | null;
     /** Tokens per stream: latent patches, and text positions. */
     tokens: { image: number; text: number };
   };

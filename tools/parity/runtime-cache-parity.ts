@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { MEASURED_SESSION } from '../../harness/suite-config.ts';
 import { HarnessError } from '../../pipelines/harness-error.ts';
 import { loadDitManifest } from '../../pipelines/models/dit-manifest.ts';
-import type { CallDecision, RuntimeCacheConfig, VariantConfig } from '../../pipelines/types.ts';
+import type { CallDecision, RuntimeCacheConfig, UserPipelineRequest, VariantConfig } from '../../pipelines/types.ts';
+import type { UserDitSource } from '../../pipelines/models/types.ts';
 import { prepareUserModels } from '../../pipelines/user-model-files.ts';
 import { runUserPipeline } from '../../pipelines/user-video-pipeline.ts';
 import { PARITY_TOLERANCE, recordedInputs } from './check-parity.ts';
@@ -22,6 +23,7 @@ import { readReferenceIndex, readReferenceTensor } from './reference-store.ts';
 export const RUNTIME_CACHE_REFERENCES: Readonly<Record<RuntimeCacheConfig['method'], { folder: string; script: string; frames: string; against: string }>> = {
   'first-block-cache': { folder: 'first-block-cache', script: 'first_block_cache_reference.py', frames: 'first_block_cache.frames', against: "diffusers' FirstBlockCache hook" },
   teacache: { folder: 'teacache', script: 'teacache_reference.py', frames: 'teacache.frames', against: "TeaCache4Wan2.1's rule on diffusers' Wan transformer" },
+  'mag-cache': { folder: 'mag-cache', script: 'mag_cache_reference.py', frames: 'mag_cache.frames', against: "diffusers' MagCache hook, with the ratios its calibration measured" },
 };
 
 /** A PyTorch run of a run-time cache: its folder, settings and per-step decisions (negative prompt, prompt). */
@@ -35,11 +37,17 @@ export interface RuntimeCacheReference {
   decisions: CallDecision[][];
   torch: string;
   diffusers: string;
+  /** mag-cache: the ratios it ran with (the prompt call's calibration), its other parameters, and each call's calibrated ratios. */
+  magCache?: { ratios: number[]; maxSkipSteps: number; retentionRatio: number; calibrated: Record<string, number[]> };
 }
 
 function readReference(method: RuntimeCacheConfig['method'], folder: string, source: RuntimeCacheReference['source']): RuntimeCacheReference {
   const index = readReferenceIndex(dirname(folder), basename(folder));
-  return { method, folder, source, steps: index.steps, threshold: Number(index.threshold), decisions: index.decisions as CallDecision[][], torch: String(index.torch), diffusers: String(index.diffusers) };
+  const magCache =
+    method === 'mag-cache'
+      ? { magCache: { ratios: index.magRatios as number[], maxSkipSteps: Number(index.maxSkipSteps), retentionRatio: Number(index.retentionRatio), calibrated: index.calibratedRatios as Record<string, number[]> } }
+      : {};
+  return { method, folder, source, steps: index.steps, threshold: Number(index.threshold), decisions: index.decisions as CallDecision[][], torch: String(index.torch), diffusers: String(index.diffusers), ...magCache };
 }
 
 /** The run recorded beside the fixture. */
@@ -49,11 +57,12 @@ export function recordedRuntimeCacheReference(method: RuntimeCacheConfig['method
 
 /** Runs the method's PyTorch reference now with `python`, at the recorded run's steps and threshold, into a temporary folder. */
 export async function runRuntimeCacheReference(method: RuntimeCacheConfig['method'], fixtureDir: string, python: string): Promise<RuntimeCacheReference> {
-  const { steps, threshold } = recordedRuntimeCacheReference(method, fixtureDir);
+  const { steps, threshold, magCache } = recordedRuntimeCacheReference(method, fixtureDir);
+  const magArgs = magCache ? ['--max-skip-steps', String(magCache.maxSkipSteps), '--retention-ratio', String(magCache.retentionRatio)] : [];
   const folder = await mkdtemp(join(tmpdir(), `lightbench-${method}-`));
   const script = join(import.meta.dirname, RUNTIME_CACHE_REFERENCES[method].script);
   try {
-    await promisify(execFile)(python, [script, '--fixture', fixtureDir, '--out', folder, '--steps', String(steps), '--threshold', String(threshold)], { maxBuffer: 2 ** 20 });
+    await promisify(execFile)(python, [script, '--fixture', fixtureDir, '--out', folder, '--steps', String(steps), '--threshold', String(threshold), ...magArgs], { maxBuffer: 2 ** 20 });
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
     throw new HarnessError('pytorch-unavailable', `${python} ${script} failed for ${fixtureDir}: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}; install tools/export/requirements.txt into that Python`);
@@ -72,15 +81,12 @@ export interface RuntimeCacheParity {
   reuseChangedMaxAbs: number;
 }
 
-/** Runs the reference's method at its steps and threshold from the inputs recorded beside the fixture. */
-export async function checkRuntimeCacheParity(fixtureDir: string, reference: RuntimeCacheReference, modelDir = join(tmpdir(), 'lightbench-parity-models')): Promise<RuntimeCacheParity> {
-  const model = await loadDitManifest(join(fixtureDir, 'manifest.json'));
-  const { method } = reference;
-  const variant: VariantConfig = { name: method, kind: method, cache: null, chunks: null, sliceFrames: null, swap: false, runtimeCache: { method, threshold: reference.threshold } };
-  const request = {
+/** A run of `variant` from the inputs recorded beside the fixture, as the PyTorch references ran. */
+export function parityRequest(fixtureDir: string, model: UserDitSource, variant: VariantConfig, steps: number, modelDir: string): UserPipelineRequest {
+  return {
     userModel: model,
     frames: model.latent.frames,
-    steps: reference.steps,
+    steps,
     seed: 0,
     prompt: '',
     negativePrompt: '',
@@ -88,10 +94,20 @@ export async function checkRuntimeCacheParity(fixtureDir: string, reference: Run
     scheduler: model.scheduler,
     variant,
     session: MEASURED_SESSION,
-    executionProvider: 'cpu' as const,
+    executionProvider: 'cpu',
     modelDir,
     inputs: recordedInputs(fixtureDir, model),
   };
+}
+
+/** Runs the reference's method at its steps and threshold from the inputs recorded beside the fixture. */
+export async function checkRuntimeCacheParity(fixtureDir: string, reference: RuntimeCacheReference, modelDir = join(tmpdir(), 'lightbench-parity-models')): Promise<RuntimeCacheParity> {
+  const model = await loadDitManifest(join(fixtureDir, 'manifest.json'));
+  const { method } = reference;
+  const mag = reference.magCache;
+  const magCache = mag ? { magCache: { maxSkipSteps: mag.maxSkipSteps, retentionRatio: mag.retentionRatio, ratios: mag.ratios, ratiosSource: 'calibrated' as const } } : {};
+  const variant: VariantConfig = { name: method, kind: method, cache: null, chunks: null, sliceFrames: null, swap: false, runtimeCache: { method, threshold: reference.threshold, ...magCache } };
+  const request = parityRequest(fixtureDir, model, variant, reference.steps, modelDir);
   const output = await runUserPipeline(request, await prepareUserModels(request));
   const frames = (name: string) => readReferenceTensor(dirname(reference.folder), name, basename(reference.folder)).data as Float32Array;
   const expected = frames(RUNTIME_CACHE_REFERENCES[method].frames);
