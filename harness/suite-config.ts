@@ -16,7 +16,7 @@ import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
 import { ditCacheBranches } from '../pipelines/user-model-files.ts';
-import { UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
+import { RUNTIME_CACHE_VARIANTS, UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantName, VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
@@ -70,11 +70,30 @@ const variantParameters = {
   threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches: first-block-cache reuses the remaining blocks while the relative L1 change of the first block\'s residual is at or under it (default 0.05); teacache skips the blocks while the accumulated rescaled change of the timestep embedding is under it (default 0.08)'),
 };
 
+/**
+ * One variant entry: `name` is a variant (first-block-cache), or with `variant` given, a name of the entry's own
+ * (fbc-0.1) so one variant can run several times in a suite with different parameters.
+ */
+const variantEntry = z
+  .strictObject({
+    name: z.string().min(1).describe(`a variant (${VARIANT_NAMES.join(', ')}), or with variant given, this entry's own name, unique in the suite`),
+    variant: z.enum(VARIANT_NAMES).optional().describe('the variant this entry runs, when its name is its own (e.g. name: fbc-0.1, variant: first-block-cache, threshold: 0.1)'),
+    ...variantParameters,
+    swap: z.boolean().optional().describe(`run-time caches (${RUNTIME_CACHE_VARIANTS.join(', ')}): each stage loads its models and releases them at its end (LightCache's swap)`),
+    chunk: z.boolean().optional().describe('run-time caches: the transformer graphs run over slices of the token axis (LightCache\'s chunk; tokenChunks sets how many)'),
+    slice: z.boolean().optional().describe('run-time caches: the causal VAE decodes one latent frame per call (LightCache\'s slice)'),
+  })
+  .superRefine((entry, context) => {
+    if (entry.variant === undefined && !(VARIANT_NAMES as readonly string[]).includes(entry.name)) {
+      context.addIssue({ code: 'custom', path: ['name'], message: `unknown variant "${entry.name}"; accepted: ${VARIANT_NAMES.join(', ')}, or a name of your own with variant: <one of those>` });
+    }
+  });
+
 /** A suite file as written by a user (YAML or JSON); everything is optional and takes the defaults below. */
 export const SuiteFileSchema = z.strictObject({
   name: z.string().min(1).optional(),
   models: z.array(z.string().min(1)).min(1).optional(),
-  variants: z.array(z.union([z.enum(VARIANT_NAMES), z.strictObject({ name: z.enum(VARIANT_NAMES), ...variantParameters })])).min(1).optional(),
+  variants: z.array(z.union([z.enum(VARIANT_NAMES), variantEntry])).min(1).optional(),
   device: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).optional(),
   steps: int(L.steps).optional(),
   frames: int(L.frames).optional(),
@@ -269,6 +288,8 @@ function toSpec(config: VariantConfig): VariantSpec {
   if (config.chunks) Object.assign(spec, config.tokenChunks === undefined ? { chunks: config.chunks } : { tokenChunks: config.tokenChunks });
   if (config.sliceFrames !== null) spec.sliceFrames = config.sliceFrames;
   if (config.kind === 'lightcache') Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
+  // A run-time cache records LightCache's switches only when one is on, so plain runs read as before.
+  if (config.runtimeCache && (config.swap || config.chunks !== null || config.sliceFrames !== null)) Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
   if (config.runtimeCache) spec.threshold = config.runtimeCache.threshold;
   return spec;
 }
@@ -338,16 +359,19 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
   };
   const dit = user?.kind === 'text-to-video-dit' ? user : null;
   const entries = (merged.variants ?? (dit ? [...DIT_DEFAULT_VARIANTS] : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));
+  // What an entry runs: its `variant`, else its name.
+  const runs = (entry: { name: string; variant?: string }) => entry.variant ?? entry.name;
   // The baseline runs first so every other variant's frames can be compared with its frames.
-  entries.sort((a, b) => Number(b.name === 'baseline') - Number(a.name === 'baseline'));
+  entries.sort((a, b) => Number(runs(b) === 'baseline') - Number(runs(a) === 'baseline'));
   // Checked before the variants are resolved against the model, whose own checks (cut points) would speak of UNets.
-  const notOnDit = dit ? entries.filter((e) => !(DIT_VARIANT_KINDS as readonly string[]).includes(e.name)).map((e) => e.name) : [];
+  const notOnDit = dit ? entries.filter((e) => !(DIT_VARIANT_KINDS as readonly string[]).includes(runs(e))).map((e) => e.name) : [];
   if (dit && notOnDit.length) throw new HarnessError('bad-suite', ditRefusal(dit, notOnDit));
   const pairs = sources.flatMap((source) =>
     entries.map((entry) => {
-      const { name, ...params } = entry as { name: string } & Record<string, unknown>;
+      const { name, variant: runsVariant, ...params } = entry as { name: string; variant?: string } & Record<string, unknown>;
       const target = source.kind === 'preset' ? presetTarget(source.preset) : userTarget(source.model);
-      const variant = resolveVariant(name, { ...suiteOverrides, ...params, ...(params.chunks !== undefined ? { chunks: chunksOf(params.chunks as string)! } : {}) }, target, frames, steps);
+      const resolved = resolveVariant(runsVariant ?? name, { ...suiteOverrides, ...params, ...(params.chunks !== undefined ? { chunks: chunksOf(params.chunks as string)! } : {}) }, target, frames, steps);
+      const variant = { ...resolved, name };
       return { model: target.name, source, variant, spec: toSpec(variant) };
     }),
   );

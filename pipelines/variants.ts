@@ -25,7 +25,14 @@ export interface VariantOverrides {
   sliceFrames?: number;
   /** Run-time caches: the change under which cached work is reused. */
   threshold?: number;
+  /** Run-time caches with LightCache's switches: model and cache offload, token chunking, causal per-frame decode. */
+  swap?: boolean;
+  chunk?: boolean;
+  slice?: boolean;
 }
+
+/** The LightCache switches a run-time cache variant may turn on (the lightcache-* variants set them by name). */
+export const LIGHTCACHE_SWITCHES = ['swap', 'chunk', 'slice'] as const;
 
 /**
  * Defaults of the LightCache runs on AnimateDiff: interval 2, branch 0, 9 chunks over batch×frames, 2 over space,
@@ -93,7 +100,11 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
     throw new HarnessError('unknown-variant', `unknown variant "${name}"; accepted: ${VARIANT_NAMES.join(', ')}`);
   }
   const branch = overrides.cacheBranch ?? VARIANT_DEFAULTS.cacheBranch;
-  if (RUNTIME_CACHE_VARIANTS.includes(name)) return runtimeCacheVariant(name, overrides, target);
+  if (RUNTIME_CACHE_VARIANTS.includes(name)) return withLightCacheSwitches(runtimeCacheVariant(name, overrides, target), overrides, target, frames);
+  const switched = LIGHTCACHE_SWITCHES.filter((key) => overrides[key] !== undefined);
+  if (switched.length) {
+    throw new HarnessError('bad-variant-parameter', `${switched.join(', ')}: variant ${name} takes no LightCache switches; they turn swap, chunk and slice on for the run-time caches (${RUNTIME_CACHE_VARIANTS.join(', ')}), while lightcache, lightcache-swap, lightcache-chunk and lightcache-slice set them by name`);
+  }
   const caches = name !== 'baseline' && name !== 'fme';
   if (caches && !target.cacheBranches.includes(branch)) {
     const accepted = target.cacheBranches.length ? `one of ${target.cacheBranches.join(', ')}` : 'none: the model lists no DeepCache cut points (unet.deepCache.cutPoints)';
@@ -167,4 +178,27 @@ function runtimeCacheVariant(name: VariantName, overrides: VariantOverrides, tar
     throw new HarnessError('bad-variant-parameter', `threshold must be a number ≥ 0 (default for ${name}: ${RUNTIME_CACHE_THRESHOLDS[method]}), got ${threshold}`);
   }
   return { name, kind: method, cache: null, chunks: null, sliceFrames: null, swap: false, runtimeCache: { method, threshold } };
+}
+
+/**
+ * A run-time cache with LightCache's switches on: `swap` loads each stage's models for the stage only, `chunk`
+ * slices the token axis of the transformer graphs it runs, `slice` decodes through the causal per-frame graphs.
+ * None changes what the cache decides or the frames it makes.
+ */
+function withLightCacheSwitches(config: VariantConfig, overrides: VariantOverrides, target: VariantTarget, frames: number): VariantConfig {
+  const out = { ...config, swap: overrides.swap === true };
+  if (overrides.chunk === true) {
+    if (target.tokens === undefined) throw new HarnessError('bad-variant-parameter', `chunk: variant ${config.name} runs on diffusion transformers, which chunk over tokens; model ${target.name} is a UNet`);
+    const tokenChunks = resolveTokenChunks(overrides.tokenChunks, target)!;
+    // On a transformer `chunks` only says chunking is on; the token count is what the graphs are cut by.
+    Object.assign(out, { chunks: { ...VARIANT_DEFAULTS.chunks }, tokenChunks });
+  }
+  if (overrides.slice === true) {
+    const requested = overrides.sliceFrames;
+    if (target.fixedDecodeFrames !== null && requested !== undefined && requested !== target.fixedDecodeFrames) {
+      throw new HarnessError('bad-variant-parameter', `sliceFrames ${requested}: the VAE decoder of model ${target.name} decodes exactly ${target.fixedDecodeFrames} frames per call (${target.fixedDecodeSource ?? 'vaeDecoder.framesPerCall'}); accepted: ${target.fixedDecodeFrames}`);
+    }
+    out.sliceFrames = target.fixedDecodeFrames ?? positiveInteger('sliceFrames', requested ?? VARIANT_DEFAULTS.sliceFrames, frames);
+  }
+  return out;
 }
