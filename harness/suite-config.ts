@@ -16,7 +16,7 @@ import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
 import { ditCacheBranches } from '../pipelines/user-model-files.ts';
-import { RUNTIME_CACHE_VARIANTS, UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
+import { RUNTIME_CACHE_THRESHOLDS, RUNTIME_CACHE_VARIANTS, UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantName, VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
@@ -140,11 +140,42 @@ export const MEASURED_SESSION = { cpuMemArena: false, memPattern: true, graphOpt
 /** ONNX Runtime's defaults, as deployed. */
 const DEPLOYED_SESSION = { cpuMemArena: true, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: null, fuseAttention: true } as const;
 
-/** The built-in suites: `default` measures what each variant needs, `deployed` measures ORT's defaults, `ablation` runs every variant. */
+/**
+ * The DiT caches side by side on dit-small: the schedule caches, each run-time cache at its default threshold and
+ * at two that reuse steps on dit-small's random weights (whose changes are far larger than a trained model's: the
+ * first block's residual moves 0.6–1.0 a step, TeaCache's rescaled change hundreds to thousands), and the run-time
+ * caches with LightCache's switches at their defaults. One measured run after no warm-up keeps it to minutes on CPU.
+ */
+const DIT_CACHES_SUITE: SuiteFile = {
+  name: 'dit-caches',
+  models: ['dit-small'],
+  variants: [
+    'baseline',
+    'deepcache',
+    'lightcache',
+    { name: 'first-block-cache', threshold: RUNTIME_CACHE_THRESHOLDS['first-block-cache'] },
+    { name: 'first-block-cache-0.7', variant: 'first-block-cache', threshold: 0.7 },
+    { name: 'first-block-cache-1.0', variant: 'first-block-cache', threshold: 1.0 },
+    { name: 'teacache', threshold: RUNTIME_CACHE_THRESHOLDS.teacache },
+    { name: 'teacache-1500', variant: 'teacache', threshold: 1500 },
+    { name: 'teacache-3000', variant: 'teacache', threshold: 3000 },
+    { name: 'first-block-cache+lightcache', variant: 'first-block-cache', swap: true, chunk: true, slice: true },
+    { name: 'teacache+lightcache', variant: 'teacache', swap: true, chunk: true, slice: true },
+  ],
+  warmup: 0,
+  repeats: 1,
+  session: MEASURED_SESSION,
+};
+
+/**
+ * The built-in suites: `default` measures what each variant needs, `deployed` measures ORT's defaults, `ablation`
+ * runs every variant, `dit-caches` the diffusion-transformer caches and their thresholds.
+ */
 export const BUILTIN_SUITES: Readonly<Record<string, SuiteFile>> = {
   default: { name: 'default', models: ['small'], variants: ['baseline', 'deepcache', 'lightcache'], session: MEASURED_SESSION },
   deployed: { name: 'deployed', models: ['small'], variants: ['baseline', 'deepcache', 'lightcache'], session: DEPLOYED_SESSION },
   ablation: { name: 'ablation', models: ['small'], variants: [...UNET_VARIANT_NAMES], session: MEASURED_SESSION },
+  'dit-caches': DIT_CACHES_SUITE,
 };
 
 const DEFAULTS = {
