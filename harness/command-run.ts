@@ -41,7 +41,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   center: { type: 'string', help: 'non-uniform schedule: step where full steps are densest' },
   power: { type: 'string', help: 'non-uniform schedule: starting exponent (> 1)' },
   chunks: { type: 'string', help: 'FME chunk counts as <batch×frames>x<spatial>, e.g. 9x2' },
-  'token-chunks': { type: 'string', help: 'diffusion transformers: FME slices of the token axis (default 4, at most the model\'s image tokens)' },
+  'token-chunks': { type: 'string', help: 'diffusion transformers: FME slices of the token axis for fme, lightcache-chunk, lightcache and a run-time cache\'s +chunk (default 4, at most the model\'s image tokens)' },
   'slice-frames': { type: 'string', help: 'LightCache slice: frames decoded per VAE call' },
   threshold: { type: 'string', help: "run-time caches: first-block-cache reuses while the first block's residual changes by at most this (relative L1, default 0.05); teacache skips while its accumulated rescaled change stays under it (default 0.08)" },
   'cpu-mem-arena': { type: 'string', help: 'ORT CPU memory arena', choices: ON_OFF },

@@ -67,6 +67,6 @@ describe('the built-in dit-caches suite', () => {
     expect(byKind('teacache').map((v) => v.threshold)).toEqual([0.08, 1500, 3000, 0.08]);
     expect(planned.suite.variants.filter((v) => v.swap && v.chunk && v.slice && v.threshold !== undefined).map((v) => v.name)).toEqual(['first-block-cache+lightcache', 'teacache+lightcache']);
     expect(planned.suite.variants.map((v) => v.kind).slice(0, 3)).toEqual(['baseline', 'deepcache', 'lightcache']);
-    expect([planned.suite.warmup, planned.suite.repeats, planned.suite.steps]).toEqual([0, 1, 8]);
+    expect([planned.suite.warmup, planned.suite.repeats, planned.suite.steps]).toEqual([1, 1, 8]);
   }, 120_000);
 });
