@@ -1,6 +1,7 @@
 import { DIT_PRESET_NAMES } from '../pipelines/models/dit-presets.ts';
 import { PRESET_NAMES } from '../pipelines/models/presets.ts';
-import { PAB_LIMITS, VARIANT_NAMES } from '../pipelines/variants.ts';
+import { isVariantName, LIGHTCACHE_SWITCHES, PAB_LIMITS, RUNTIME_CACHE_VARIANTS, VARIANT_NAMES } from '../pipelines/variants.ts';
+import type { VariantName } from '../pipelines/variants.ts';
 import type { OptionSpecs, ParsedOptions } from './cli-arguments.ts';
 import { formatOptionsHelp, integerOption, numberOption, parseCommandArguments } from './cli-arguments.ts';
 import { HarnessError } from './harness-error.ts';
@@ -18,7 +19,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   suite: { type: 'string', help: `built-in suite (${Object.keys(BUILTIN_SUITES).join(', ')}) or a YAML/JSON suite file`, default: 'default' },
   preset: { type: 'string', help: `built-in model preset (${[...PRESET_NAMES, ...DIT_PRESET_NAMES].join(', ')}); replaces the suite's models` },
   model: { type: 'string', help: 'a preset name, or a model manifest (YAML/JSON) of your own ONNX files; replaces the suite\'s models' },
-  variants: { type: 'string', help: `comma-separated variants (${VARIANT_NAMES.join(', ')})` },
+  variants: { type: 'string', help: `comma-separated variants (${VARIANT_NAMES.join(', ')}); a run-time cache takes LightCache's switches as +swap, +chunk, +slice or +lightcache, e.g. first-block-cache+lightcache` },
   steps: { type: 'string', help: 'scheduler steps (default: the preset\'s)' },
   frames: { type: 'string', help: 'video frames (default: the preset\'s, at most 32)' },
   seed: { type: 'string', help: 'seed of the initial noise' },
@@ -40,7 +41,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   center: { type: 'string', help: 'non-uniform schedule: step where full steps are densest' },
   power: { type: 'string', help: 'non-uniform schedule: starting exponent (> 1)' },
   chunks: { type: 'string', help: 'FME chunk counts as <batch×frames>x<spatial>, e.g. 9x2' },
-  'token-chunks': { type: 'string', help: 'diffusion transformers: FME slices of the token axis (default 4, at most the model\'s image tokens)' },
+  'token-chunks': { type: 'string', help: 'diffusion transformers: FME slices of the token axis for fme, lightcache-chunk, lightcache and a run-time cache\'s +chunk (default 4, at most the model\'s image tokens)' },
   'slice-frames': { type: 'string', help: 'LightCache slice: frames decoded per VAE call' },
   threshold: { type: 'string', help: "run-time caches: first-block-cache reuses while the first block's residual changes by at most this (relative L1, default 0.05); teacache skips while its accumulated rescaled change stays under it (default 0.08); mag-cache reuses while its accumulated magnitude-ratio error is at most this (default 0.06)" },
   'spatial-attention-block-skip-range': { type: 'string', help: 'pab: spatial (self-) attention computes at every N-th transformer call inside its timestep range, reused between (default 2 when neither block skip range is given), or "none" to always compute it' },
@@ -63,6 +64,27 @@ export const RUN_OPTIONS: OptionSpecs = {
 };
 
 const command = 'run';
+
+/**
+ * One `--variants` item: a variant, or a run-time cache with LightCache's switches after it
+ * (`first-block-cache+swap+chunk`, `teacache+lightcache` for all three), recorded under the name as written.
+ */
+function variantEntryOf(item: string): NonNullable<SuiteFile['variants']>[number] {
+  const [name = '', ...switches] = item.split('+');
+  const accepted = `${VARIANT_NAMES.join(', ')}; a run-time cache (${RUNTIME_CACHE_VARIANTS.join(', ')}) may add +swap, +chunk, +slice or +lightcache (all three)`;
+  if (!isVariantName(name)) throw new HarnessError('bad-arguments', `lightbench run: --variants "${item}" is not accepted; accepted: ${accepted}`);
+  if (!switches.length) return name;
+  if (!RUNTIME_CACHE_VARIANTS.includes(name)) {
+    throw new HarnessError('bad-arguments', `lightbench run: --variants "${item}": only run-time caches (${RUNTIME_CACHE_VARIANTS.join(', ')}) take LightCache's switches; lightcache-swap, lightcache-chunk and lightcache-slice set them by name`);
+  }
+  const entry: { name: string; variant: VariantName; swap?: boolean; chunk?: boolean; slice?: boolean } = { name: item, variant: name };
+  for (const key of switches) {
+    if (key === 'lightcache') Object.assign(entry, { swap: true, chunk: true, slice: true });
+    else if ((LIGHTCACHE_SWITCHES as readonly string[]).includes(key)) entry[key as 'swap' | 'chunk' | 'slice'] = true;
+    else throw new HarnessError('bad-arguments', `lightbench run: --variants "${item}": "+${key}" is not a switch; accepted: +swap, +chunk, +slice, +lightcache`);
+  }
+  return entry;
+}
 
 /** Turns flags into suite overrides (every value checked, every message naming the flag). */
 export function overridesFromOptions(options: ParsedOptions): SuiteFile {
@@ -88,11 +110,7 @@ export function overridesFromOptions(options: ParsedOptions): SuiteFile {
   if (variants?.length === 0) {
     throw new HarnessError('bad-arguments', `lightbench run: --variants "${s('variants')}" names no variant; accepted: a comma-separated list of ${VARIANT_NAMES.join(', ')}`);
   }
-  for (const v of variants ?? []) {
-    if (!(VARIANT_NAMES as readonly string[]).includes(v)) {
-      throw new HarnessError('bad-arguments', `lightbench run: --variants "${v}" is not accepted; accepted: ${VARIANT_NAMES.join(', ')}`);
-    }
-  }
+  const variantEntries = variants?.map(variantEntryOf);
   const chunksText = s('chunks');
   if (chunksText !== undefined && !/^[1-9]\d*x[1-9]\d*$/.test(chunksText)) {
     throw new HarnessError('bad-arguments', `lightbench run: --chunks "${chunksText}" is not accepted; expected <batch×frames>x<spatial> with positive integers, e.g. 9x2`);
@@ -110,7 +128,7 @@ export function overridesFromOptions(options: ParsedOptions): SuiteFile {
   if (mmap !== undefined) session.mallocMmapThreshold = mmap === 'default' ? null : int('mmap-threshold', L.mallocMmapThreshold)!;
   const overrides: SuiteFile = {
     ...(model ? { models: [model] } : {}),
-    ...(variants ? { variants: variants as SuiteFile['variants'] } : {}),
+    ...(variantEntries ? { variants: variantEntries } : {}),
     steps: int('steps', L.steps),
     frames: int('frames', L.frames),
     seed: int('seed', L.seed),

@@ -16,7 +16,7 @@ import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
 import { ditCacheBranches } from '../pipelines/user-model-files.ts';
-import { PAB_LIMITS, UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
+import { PAB_LIMITS, RUNTIME_CACHE_THRESHOLDS, RUNTIME_CACHE_VARIANTS, UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantName, VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
@@ -79,7 +79,7 @@ const variantParameters = {
   center: int(L.center).optional(),
   power: z.number().gt(1).max(L.power.max).optional(),
   chunks: chunkCounts.optional(),
-  tokenChunks: int(L.tokenChunks).optional().describe('diffusion transformers: slices of the token axis for fme and lightcache-chunk (default 4, at most the model\'s image tokens)'),
+  tokenChunks: int(L.tokenChunks).optional().describe('diffusion transformers: slices of the token axis for fme, lightcache-chunk, lightcache and run-time caches with chunk: true (default 4, at most the model\'s image tokens)'),
   sliceFrames: int(L.sliceFrames).optional(),
   threshold: z.number().min(L.threshold.min).max(L.threshold.max).optional().describe('run-time caches: first-block-cache reuses the remaining blocks while the relative L1 change of the first block\'s residual is at or under it (default 0.05); teacache skips the blocks while the accumulated rescaled change of the timestep embedding is under it (default 0.08); mag-cache skips the blocks while its accumulated magnitude-ratio error is at or under it (default 0.06)'),
   ...pabParameters,
@@ -87,11 +87,30 @@ const variantParameters = {
   retentionRatio: z.number().min(L.retentionRatio.min).max(L.retentionRatio.max).optional().describe('mag-cache: the fraction of the first steps that always compute (diffusers\' retention_ratio, default 0.2)'),
 };
 
+/**
+ * One variant entry: `name` is a variant (first-block-cache), or with `variant` given, a name of the entry's own
+ * (fbc-0.1) so one variant can run several times in a suite with different parameters.
+ */
+const variantEntry = z
+  .strictObject({
+    name: z.string().min(1).describe(`a variant (${VARIANT_NAMES.join(', ')}), or with variant given, this entry's own name, unique in the suite`),
+    variant: z.enum(VARIANT_NAMES).optional().describe('the variant this entry runs, when its name is its own (e.g. name: fbc-0.1, variant: first-block-cache, threshold: 0.1)'),
+    ...variantParameters,
+    swap: z.boolean().optional().describe(`run-time caches (${RUNTIME_CACHE_VARIANTS.join(', ')}): each stage loads its models and releases them at its end (LightCache's swap)`),
+    chunk: z.boolean().optional().describe('run-time caches: the transformer graphs run over slices of the token axis (LightCache\'s chunk; tokenChunks sets how many)'),
+    slice: z.boolean().optional().describe('run-time caches: the causal VAE decodes one latent frame per call (LightCache\'s slice)'),
+  })
+  .superRefine((entry, context) => {
+    if (entry.variant === undefined && !(VARIANT_NAMES as readonly string[]).includes(entry.name)) {
+      context.addIssue({ code: 'custom', path: ['name'], message: `unknown variant "${entry.name}"; accepted: ${VARIANT_NAMES.join(', ')}, or a name of your own with variant: <one of those>` });
+    }
+  });
+
 /** A suite file as written by a user (YAML or JSON); everything is optional and takes the defaults below. */
 export const SuiteFileSchema = z.strictObject({
   name: z.string().min(1).optional(),
   models: z.array(z.string().min(1)).min(1).optional(),
-  variants: z.array(z.union([z.enum(VARIANT_NAMES), z.strictObject({ name: z.enum(VARIANT_NAMES), ...variantParameters })])).min(1).optional(),
+  variants: z.array(z.union([z.enum(VARIANT_NAMES), variantEntry])).min(1).optional(),
   device: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).optional(),
   steps: int(L.steps).optional(),
   frames: int(L.frames).optional(),
@@ -138,11 +157,43 @@ export const MEASURED_SESSION = { cpuMemArena: false, memPattern: true, graphOpt
 /** ONNX Runtime's defaults, as deployed. */
 const DEPLOYED_SESSION = { cpuMemArena: true, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: null, fuseAttention: true } as const;
 
-/** The built-in suites: `default` measures what each variant needs, `deployed` measures ORT's defaults, `ablation` runs every variant. */
+/**
+ * The DiT caches side by side on dit-small: the schedule caches, each run-time cache at its default threshold and
+ * at two that reuse steps on dit-small's random weights (whose changes are far larger than a trained model's: the
+ * first block's residual moves 0.6–1.0 a step, TeaCache's rescaled change hundreds to thousands), and the run-time
+ * caches with LightCache's switches at their defaults. One warm-up and one measured run each keep it to minutes on
+ * CPU (time ratios of single runs are noisy; raise repeats to gate on them).
+ */
+const DIT_CACHES_SUITE: SuiteFile = {
+  name: 'dit-caches',
+  models: ['dit-small'],
+  variants: [
+    'baseline',
+    'deepcache',
+    'lightcache',
+    { name: 'first-block-cache', threshold: RUNTIME_CACHE_THRESHOLDS['first-block-cache'] },
+    { name: 'first-block-cache-0.7', variant: 'first-block-cache', threshold: 0.7 },
+    { name: 'first-block-cache-1.0', variant: 'first-block-cache', threshold: 1.0 },
+    { name: 'teacache', threshold: RUNTIME_CACHE_THRESHOLDS.teacache },
+    { name: 'teacache-1500', variant: 'teacache', threshold: 1500 },
+    { name: 'teacache-3000', variant: 'teacache', threshold: 3000 },
+    { name: 'first-block-cache+lightcache', variant: 'first-block-cache', swap: true, chunk: true, slice: true },
+    { name: 'teacache+lightcache', variant: 'teacache', swap: true, chunk: true, slice: true },
+  ],
+  warmup: 1,
+  repeats: 1,
+  session: MEASURED_SESSION,
+};
+
+/**
+ * The built-in suites: `default` measures what each variant needs, `deployed` measures ORT's defaults, `ablation`
+ * runs every variant, `dit-caches` the diffusion-transformer caches and their thresholds.
+ */
 export const BUILTIN_SUITES: Readonly<Record<string, SuiteFile>> = {
   default: { name: 'default', models: ['small'], variants: ['baseline', 'deepcache', 'lightcache'], session: MEASURED_SESSION },
   deployed: { name: 'deployed', models: ['small'], variants: ['baseline', 'deepcache', 'lightcache'], session: DEPLOYED_SESSION },
   ablation: { name: 'ablation', models: ['small'], variants: [...UNET_VARIANT_NAMES], session: MEASURED_SESSION },
+  'dit-caches': DIT_CACHES_SUITE,
 };
 
 const DEFAULTS = {
@@ -287,6 +338,8 @@ function toSpec(config: VariantConfig): VariantSpec {
   if (config.chunks) Object.assign(spec, config.tokenChunks === undefined ? { chunks: config.chunks } : { tokenChunks: config.tokenChunks });
   if (config.sliceFrames !== null) spec.sliceFrames = config.sliceFrames;
   if (config.kind === 'lightcache') Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
+  // A run-time cache records LightCache's switches only when one is on, so plain runs read as before.
+  if (config.runtimeCache && (config.swap || config.chunks !== null || config.sliceFrames !== null)) Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
   if (config.runtimeCache) spec.threshold = config.runtimeCache.threshold;
   if (config.attentionBroadcast) Object.assign(spec, config.attentionBroadcast);
   const mag = config.runtimeCache?.magCache;
@@ -362,16 +415,19 @@ export function planSuite(file: SuiteFile, overrides: SuiteFile = {}, userModels
   };
   const dit = user?.kind === 'text-to-video-dit' ? user : null;
   const entries = (merged.variants ?? (dit ? [...DIT_DEFAULT_VARIANTS] : ['baseline', 'deepcache', 'lightcache'])).map((v) => (typeof v === 'string' ? { name: v } : v));
+  // What an entry runs: its `variant`, else its name.
+  const runs = (entry: { name: string; variant?: string }) => entry.variant ?? entry.name;
   // The baseline runs first so every other variant's frames can be compared with its frames.
-  entries.sort((a, b) => Number(b.name === 'baseline') - Number(a.name === 'baseline'));
+  entries.sort((a, b) => Number(runs(b) === 'baseline') - Number(runs(a) === 'baseline'));
   // Checked before the variants are resolved against the model, whose own checks (cut points) would speak of UNets.
-  const notOnDit = dit ? entries.filter((e) => !(DIT_VARIANT_KINDS as readonly string[]).includes(e.name)).map((e) => e.name) : [];
+  const notOnDit = dit ? entries.filter((e) => !(DIT_VARIANT_KINDS as readonly string[]).includes(runs(e))).map((e) => e.name) : [];
   if (dit && notOnDit.length) throw new HarnessError('bad-suite', ditRefusal(dit, notOnDit));
   const pairs = sources.flatMap((source) =>
     entries.map((entry) => {
-      const { name, ...params } = entry as { name: string } & Record<string, unknown>;
+      const { name, variant: runsVariant, ...params } = entry as { name: string; variant?: string } & Record<string, unknown>;
       const target = source.kind === 'preset' ? presetTarget(source.preset) : userTarget(source.model);
-      const variant = resolveVariant(name, { ...suiteOverrides, ...params, ...(params.chunks !== undefined ? { chunks: chunksOf(params.chunks as string)! } : {}) }, target, frames, steps);
+      const resolved = resolveVariant(runsVariant ?? name, { ...suiteOverrides, ...params, ...(params.chunks !== undefined ? { chunks: chunksOf(params.chunks as string)! } : {}) }, target, frames, steps);
+      const variant = { ...resolved, name };
       return { model: target.name, source, variant, spec: toSpec(variant) };
     }),
   );

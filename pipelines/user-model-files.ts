@@ -315,7 +315,11 @@ export async function prepareUserModels(request: UserPipelineRequest): Promise<U
     const chunkTokens = (path: string) => chunkedCopy(path, chunkDir, `tokens-${chunks}`, (m) => chunkTokenGraph(m, ditTokenChunking(dit, chunks)).model);
     const full = await chunkTokens(graphs.unet);
     const shallow = graphs.unetShallow ? await chunkTokens(graphs.unetShallow) : null;
-    return readyFiles(ditRequest, { ...graphs, unetDir: chunkDir }, { full, shallow });
+    // A run-time cache's head runs every step (first-block-cache: the first block's attention on every token), so
+    // left whole it would set the peak the chunked rest avoids.
+    // TeaCache's head is the embeddings alone, with no token rows worth slicing.
+    const head = graphs.denoiserHead && variant.runtimeCache?.method === 'first-block-cache' ? await chunkTokens(graphs.denoiserHead) : undefined;
+    return readyFiles(ditRequest, { ...graphs, unetDir: chunkDir }, { full, shallow, ...(head ? { head } : {}) });
   }
   const unet = await deployed(model.unet.path);
   let unetFull = unet;
@@ -364,7 +368,7 @@ interface DeployedGraphs {
  * Counts each deployed graph's work (before chunking: chunking moves rows only) and copies every graph into the
  * model cache optimised by ONNX Runtime (CPU); `chunked` replaces the denoiser graphs that run.
  */
-async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, chunked?: { full: string; shallow: string | null }): Promise<UserModelFiles> {
+async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, chunked?: { full: string; shallow: string | null; head?: string }): Promise<UserModelFiles> {
   const { userModel: model, modelDir } = request;
   const none = { flops: 0, attentionNodes: { fused: 0, unfused: 0 } };
   const work = async (path: string | null) => (path ? countModelWork(path) : none);
@@ -385,7 +389,8 @@ async function readyFiles(request: UserPipelineRequest, graphs: DeployedGraphs, 
   });
   const unetFull = chunked?.full ?? graphs.unet;
   const unetShallow = chunked ? chunked.shallow : graphs.unetShallow;
-  const { conditionEncoder, vaeEncoder, vaeDecoder, causalDecoder, denoiserHead } = graphs;
+  const { conditionEncoder, vaeEncoder, vaeDecoder, causalDecoder } = graphs;
+  const denoiserHead = chunked?.head ?? graphs.denoiserHead;
   const level = request.session.graphOptimizationLevel;
   let preOptimized = request.executionProvider === 'cpu' && level !== 'disabled';
   const ready = async (path: string, dir: string | null): Promise<string> => {

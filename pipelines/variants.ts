@@ -34,7 +34,14 @@ export interface VariantOverrides {
   maxSkipSteps?: number;
   /** mag-cache: the fraction of the first steps that always compute. */
   retentionRatio?: number;
+  /** Run-time caches with LightCache's switches: model and cache offload, token chunking, causal per-frame decode. */
+  swap?: boolean;
+  chunk?: boolean;
+  slice?: boolean;
 }
+
+/** The LightCache switches a run-time cache variant may turn on (the lightcache-* variants set them by name). */
+export const LIGHTCACHE_SWITCHES = ['swap', 'chunk', 'slice'] as const;
 
 /**
  * pab's defaults, diffusers' PyramidAttentionBroadcastConfig: timestep skip ranges (100, 800); with no block skip
@@ -116,7 +123,11 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
     throw new HarnessError('unknown-variant', `unknown variant "${name}"; accepted: ${VARIANT_NAMES.join(', ')}`);
   }
   const branch = overrides.cacheBranch ?? VARIANT_DEFAULTS.cacheBranch;
-  if (RUNTIME_CACHE_VARIANTS.includes(name)) return runtimeCacheVariant(name, overrides, target);
+  if (RUNTIME_CACHE_VARIANTS.includes(name)) return withLightCacheSwitches(runtimeCacheVariant(name, overrides, target), overrides, target, frames);
+  const switched = LIGHTCACHE_SWITCHES.filter((key) => overrides[key] !== undefined);
+  if (switched.length) {
+    throw new HarnessError('bad-variant-parameter', `${switched.join(', ')}: variant ${name} takes no LightCache switches; they turn swap, chunk and slice on for the run-time caches (${RUNTIME_CACHE_VARIANTS.join(', ')}), while lightcache, lightcache-swap, lightcache-chunk and lightcache-slice set them by name`);
+  }
   if (name === 'pab') return attentionBroadcastVariant(overrides, target);
   const caches = name !== 'baseline' && name !== 'fme';
   if (caches && !target.cacheBranches.includes(branch)) {
@@ -237,4 +248,27 @@ function attentionBroadcastVariant(overrides: VariantOverrides, target: VariantT
     throw new HarnessError('bad-variant-parameter', 'pab: spatialAttentionBlockSkipRange and crossAttentionBlockSkipRange are both null; give at least one an integer from 1');
   }
   return { name: 'pab', kind: 'pab', cache: null, chunks: null, sliceFrames: null, swap: false, attentionBroadcast };
+}
+
+/**
+ * A run-time cache with LightCache's switches on: `swap` loads each stage's models for the stage only, `chunk`
+ * slices the token axis of the transformer graphs it runs, `slice` decodes through the causal per-frame graphs.
+ * None changes what the cache decides or the frames it makes.
+ */
+function withLightCacheSwitches(config: VariantConfig, overrides: VariantOverrides, target: VariantTarget, frames: number): VariantConfig {
+  const out = { ...config, swap: overrides.swap === true };
+  if (overrides.chunk === true) {
+    if (target.tokens === undefined) throw new HarnessError('bad-variant-parameter', `chunk: variant ${config.name} runs on diffusion transformers, which chunk over tokens; model ${target.name} is a UNet`);
+    const tokenChunks = resolveTokenChunks(overrides.tokenChunks, target)!;
+    // On a transformer `chunks` only says chunking is on; the token count is what the graphs are cut by.
+    Object.assign(out, { chunks: { ...VARIANT_DEFAULTS.chunks }, tokenChunks });
+  }
+  if (overrides.slice === true) {
+    const requested = overrides.sliceFrames;
+    if (target.fixedDecodeFrames !== null && requested !== undefined && requested !== target.fixedDecodeFrames) {
+      throw new HarnessError('bad-variant-parameter', `sliceFrames ${requested}: the VAE decoder of model ${target.name} decodes exactly ${target.fixedDecodeFrames} frames per call (${target.fixedDecodeSource ?? 'vaeDecoder.framesPerCall'}); accepted: ${target.fixedDecodeFrames}`);
+    }
+    out.sliceFrames = target.fixedDecodeFrames ?? positiveInteger('sliceFrames', requested ?? VARIANT_DEFAULTS.sliceFrames, frames);
+  }
+  return out;
 }

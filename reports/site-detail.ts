@@ -99,7 +99,7 @@ function stepRows(v: VariantOk): SiteStepRow[] {
     for (const step of run.steps) {
       let row = byIndex.get(step.index);
       const decision = step.decision?.calls.map((c) => ({ call: c.call, computed: c.computed, change: c.change, accumulated: c.accumulated ?? null, ...(c.attention ? { broadcast: c.attention.filter((a) => !a.computed).map((a) => a.kind) } : {}), ...(c.skipSteps !== undefined ? { skipSteps: c.skipSteps } : {}) })) ?? null;
-      if (!row) byIndex.set(step.index, (row = { index: step.index, timestep: step.timestep, kind: step.kind, msPerRun: [], medianMs: 0, decision, decisionVaries: false }));
+      if (!row) byIndex.set(step.index, (row = { index: step.index, timestep: step.timestep, kind: step.kind, msPerRun: [], medianMs: 0, decision, decisionVaries: false, threshold: step.decision?.threshold ?? null }));
       const outcome = (d: SiteStepRow['decision']) => JSON.stringify(d?.map((c) => [c.call, c.computed]) ?? null);
       if (outcome(decision) !== outcome(row.decision)) row.decisionVaries = true;
       row.msPerRun.push(step.ms);

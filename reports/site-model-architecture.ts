@@ -19,6 +19,7 @@ export function ditVariantMeaning(spec: VariantSpec, blocks: number): string | n
       every ? `${name} attention computed at ${every === 1 ? 'every transformer call' : `one transformer call in ${every}`} inside timesteps (${range?.join(', ') ?? '?'}), each block's last output broadcast between` : `${name} attention always computed`;
     parts.push(`pyramid attention broadcast: ${kind('spatial', spec.spatialAttentionBlockSkipRange, spec.spatialAttentionTimestepSkipRange)}; ${kind('cross', spec.crossAttentionBlockSkipRange, spec.crossAttentionTimestepSkipRange)}`);
   }
+  if (spec.threshold !== undefined) parts.push(`${spec.kind} at threshold ${spec.threshold}: each step decides from the run whether the blocks run or their kept residual stands in`);
   if (spec.kind === 'fme' || spec.chunk === true) parts.push(`chunking over tokens: attention query rows and feed-forward rows run in ${spec.tokenChunks ?? 'several'} slices`);
   if (spec.swap === true) parts.push('swap: each stage loads its models and releases them at its end; the cached residual waits in host memory');
   if (spec.slice === true) parts.push(`slice: the causal VAE decodes ${spec.sliceFrames ?? 1} latent frame${(spec.sliceFrames ?? 1) === 1 ? '' : 's'} per call, its causal cache carried between calls`);

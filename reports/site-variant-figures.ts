@@ -66,9 +66,10 @@ export function siteFidelity(f: Fidelity | undefined): SiteFidelity | null {
 export function strategySwitches(spec: VariantSpec): { cache: boolean; swap: boolean; chunk: boolean; slice: boolean } {
   const lightcache = spec.kind === 'lightcache';
   return {
-    cache: spec.kind === 'deepcache' || lightcache,
+    // Every kind but the baseline and FME's chunking reuses work: DeepCache on a schedule, run-time caches by decision.
+    cache: spec.kind !== 'baseline' && spec.kind !== 'fme',
     swap: spec.swap === true,
-    chunk: spec.kind === 'fme' || (lightcache && spec.chunk === true),
+    chunk: spec.kind === 'fme' || ((lightcache || spec.threshold !== undefined) && spec.chunk === true),
     slice: spec.slice === true,
   };
 }

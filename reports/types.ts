@@ -193,6 +193,8 @@ export interface SiteStepRow {
   decision: { call: string; computed: boolean; change: number | null; accumulated: number | null; /** pab: the attention kinds this call broadcast. */ broadcast?: string[]; /** mag-cache: steps counted since the call last computed. */ skipSteps?: number }[] | null;
   /** True when the measured runs did not all compute and reuse the same calls at this step. */
   decisionVaries: boolean;
+  /** Run-time caches: the threshold the decision was made against; null for other variants. */
+  threshold: number | null;
 }
 
 /** The operators of one stage's profile, heaviest first. */

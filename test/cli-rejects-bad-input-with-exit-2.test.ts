@@ -15,7 +15,7 @@ describe('lightbench run refuses bad input before running anything', () => {
     [['run', '--chunks', '9'], /--chunks "9" is not accepted; expected <batch×frames>x<spatial>/],
     [['run', '--preset', 'tiny', '--cache-branch', '9'], /cacheBranch 9 cannot be cached for model tiny; accepted: one of 0, 1, 2, 3/],
     [['run', '--preset', 'tiny', '--slice-frames', '5'], /sliceFrames must be an integer from 1 to 4, got 5/],
-    [['run', '--suite', 'nope.yaml'], /suite "nope.yaml" is neither a built-in suite \(default, deployed, ablation\) nor a file/],
+    [['run', '--suite', 'nope.yaml'], /suite "nope.yaml" is neither a built-in suite \(default, deployed, ablation, dit-caches\) nor a file/],
     [['frobnicate'], /unknown command "frobnicate"; accepted: run, report/],
   ])('%j → exit 2 naming what is accepted', (args, message) => {
     const result = run(...args);

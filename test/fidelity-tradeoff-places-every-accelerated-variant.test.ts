@@ -25,6 +25,9 @@ describe('the speed-up against fidelity points of a model', () => {
   it('groups a run-time cache threshold sweep by its kind and keeps each fixed variant apart', () => {
     expect(methodOf('first-block-cache-0.1', 'first-block-cache')).toBe('first-block-cache');
     expect(methodOf('lightcache-swap', 'lightcache')).toBe('lightcache-swap');
+    // A run-time cache with LightCache's switches is a curve of its own, apart from the plain cache's sweep.
+    expect(methodOf('fbc+lightcache', 'first-block-cache', { swap: true, chunk: true, slice: true })).toBe('first-block-cache with swap, chunk, slice');
+    expect(methodOf('fbc-swap', 'first-block-cache', { swap: true, chunk: false, slice: false })).toBe('first-block-cache with swap');
     expect(new Set(points.map((p) => p.method)).size).toBe(points.length);
   });
 });

@@ -10,7 +10,7 @@ describe('names inherited from Object are not commands, presets or suites', () =
     [['constructor'], /unknown command "constructor"/],
     [['run', '--preset', 'constructor'], /unknown preset "constructor"; accepted: tiny, small, sd15/],
     [['run', '--preset', 'hasOwnProperty'], /unknown preset "hasOwnProperty"/],
-    [['run', '--suite', 'toString'], /suite "toString" is neither a built-in suite \(default, deployed, ablation\) nor a file/],
+    [['run', '--suite', 'toString'], /suite "toString" is neither a built-in suite \(default, deployed, ablation, dit-caches\) nor a file/],
   ])('%j → exit 2 naming what is accepted', (args, message) => {
     const result = run(...args);
     expect(result.stderr).toMatch(message);

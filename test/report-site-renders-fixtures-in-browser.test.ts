@@ -15,6 +15,7 @@ import { buildReport, type BuildReportResult } from '../harness/command-report.t
 import { readResultsDir } from '../harness/results-file.ts';
 import type { RunResult, VariantOk } from '../harness/results-schema.ts';
 import { startStaticSiteServer, type StaticSiteServer } from '../harness/static-site-server.ts';
+import { slugSegment } from '../reports/site-slug.ts';
 import { REPORT_FIXTURES_DIR, XSS_ERROR_MESSAGE, XSS_HOSTNAME, XSS_PROMPT } from './fixtures/make-report-fixtures.ts';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -186,7 +187,7 @@ describe('report site built from the fixtures', () => {
     for (const run of runs) {
       expect(pages).toContain(`runs/${run.runId}/index.html`);
       expect(pages).toContain(`runs/${run.runId}/ablation/index.html`);
-      for (const v of run.variants) expect(pages).toContain(`runs/${run.runId}/${v.model}/${v.variant.name}/index.html`);
+      for (const v of run.variants) expect(pages).toContain(`runs/${run.runId}/${v.model}/${slugSegment(v.variant.name)}/index.html`);
     }
     const variantCount = runs.reduce((sum, run) => sum + run.variants.length, 0);
     expect(pages.filter((p) => p.startsWith('runs/'))).toHaveLength(variantCount + 2 * runs.length);
@@ -425,6 +426,35 @@ describe('report site built from the fixtures', () => {
     expect(siblings).toEqual(run.variants.filter((x) => x.model === 'animatediff-tiny' && x.variant.name !== 'lightcache').map((x) => x.variant.name));
     expect(await page.locator('.sibling-links a.overview-link').getAttribute('href')).toBe(`${BASE}runs/${run.runId}/`);
     await page.close();
+  });
+
+  it("draws a run-time cache's decisions per step beside its step latencies: the measured change, the threshold and each call computed or reused", async () => {
+    const run = runs.find((r) => r.suite.name === 'deployed')!;
+    for (const name of ['first-block-cache', 'teacache+lightcache']) {
+      const v = okVariants(run, 'wan-tiny').find((x) => x.variant.name === name)!;
+      const steps = v.runs[0]!.steps;
+      const { page } = await open(`runs/${run.runId}/wan-tiny/${slugSegment(name)}/`);
+      const all = await charts(page);
+      expect(all.map((c) => c.id)).toEqual(expect.arrayContaining(['steps', 'decisions']));
+      const chart = all.find((c) => c.id === 'decisions')!;
+      expect(chart.drawn).toBe('true');
+      const data = (label: string) => chart.spec.datasets.find((d: { label: string }) => d.label === label)!.data as (number | null)[];
+      expect(data(`threshold ${v.variant.threshold}`)).toEqual(steps.map(() => v.variant.threshold));
+      for (const call of ['negative', 'prompt'] as const) {
+        const decisions = steps.map((s) => s.decision!.calls.find((c) => c.call === call)!);
+        // The value drawn is what the decision compared with the threshold: TeaCache's sum, else the change.
+        const value = decisions.map((c) => c.accumulated ?? c.change ?? 0);
+        expect(data(`${call} call: ${name === 'first-block-cache' ? "relative L1 change of the first block's residual" : 'accumulated rescaled change'}`)).toEqual(value);
+        expect(data(`${call} call: computed`)).toEqual(decisions.map((c, i) => (c.computed ? value[i] : null)));
+        expect(data(`${call} call: reused`)).toEqual(decisions.map((c, i) => (c.computed ? null : value[i])));
+      }
+      const reused = steps.reduce((n, s) => n + s.decision!.calls.filter((c) => !c.computed).length, 0);
+      expect(reused).toBeGreaterThan(0);
+      expect(chart.description).toContain(`${reused} of ${2 * steps.length} calls reused the cached blocks`);
+      // The step table beside it says the same per step.
+      await expect(page.locator('#steps-table tr[data-step="1"] td[data-col="decision"]').innerText()).resolves.toMatch(steps[1]!.decision!.calls[0]!.computed ? /^negative computed/ : /^negative reused/);
+      await page.close();
+    }
   });
 
   it('draws every heat map on one stated scale with a colour bar, and prints small errors in scientific notation', async () => {

@@ -12,6 +12,7 @@ describe("a mag-cache step's decision on the variant page", () => {
       medianMs: 1,
       decision: [{ call: 'batch', computed: false, change: 0.9962, accumulated: 0.01466, skipSteps: 2 }],
       decisionVaries: false,
+      threshold: 0.06,
     };
     expect(decisionText(row)).toBe('batch reused (change 0.9962, sum 0.01466, count 2)');
   });
