@@ -58,14 +58,16 @@ describe('suite entries of run-time caches', () => {
 });
 
 describe('the built-in dit-caches suite', () => {
-  it('plans on dit-small: the schedule caches, each run-time cache at three thresholds, and both with all switches', async () => {
+  it('plans on dit-small: the schedule caches, each run-time cache at three thresholds, pab at two settings, and the run-time caches with all switches', async () => {
     const file: SuiteFile = BUILTIN_SUITES['dit-caches']!;
     const planned = planSuite(file, {}, await loadUserModels(file, {}, join(tmpdir(), 'lightbench-test-models')));
     expect(planned.suite.models).toEqual(['dit-small']);
     const byKind = (kind: string) => planned.suite.variants.filter((v) => v.kind === kind);
     expect(byKind('first-block-cache').map((v) => v.threshold)).toEqual([0.05, 0.7, 1, 0.05]);
     expect(byKind('teacache').map((v) => v.threshold)).toEqual([0.08, 1500, 3000, 0.08]);
-    expect(planned.suite.variants.filter((v) => v.swap && v.chunk && v.slice && v.threshold !== undefined).map((v) => v.name)).toEqual(['first-block-cache+lightcache', 'teacache+lightcache']);
+    expect(byKind('mag-cache').map((v) => v.threshold)).toEqual([0.06, 0.02, 0.2, 0.06]);
+    expect(byKind('pab').map((v) => [v.spatialAttentionBlockSkipRange, v.crossAttentionBlockSkipRange])).toEqual([[2, null], [3, 2]]);
+    expect(planned.suite.variants.filter((v) => v.swap && v.chunk && v.slice && v.threshold !== undefined).map((v) => v.name)).toEqual(['first-block-cache+lightcache', 'teacache+lightcache', 'mag-cache+lightcache']);
     expect(planned.suite.variants.map((v) => v.kind).slice(0, 3)).toEqual(['baseline', 'deepcache', 'lightcache']);
     expect([planned.suite.warmup, planned.suite.repeats, planned.suite.steps]).toEqual([1, 1, 8]);
   }, 120_000);
