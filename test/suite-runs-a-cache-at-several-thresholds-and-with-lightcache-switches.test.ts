@@ -52,7 +52,7 @@ describe('suite entries of run-time caches', () => {
       { name: 'first-block-cache+lightcache', variant: 'first-block-cache', swap: true, chunk: true, slice: true },
       { name: 'teacache+swap+slice', variant: 'teacache', swap: true, slice: true },
     ]);
-    expect(() => overridesFromOptions({ variants: 'deepcache+swap' })).toThrow(/--variants "deepcache\+swap": only run-time caches \(first-block-cache, teacache\) take LightCache's switches/);
+    expect(() => overridesFromOptions({ variants: 'deepcache+swap' })).toThrow(/--variants "deepcache\+swap": only run-time caches \(first-block-cache, teacache, mag-cache\) take LightCache's switches/);
     expect(() => overridesFromOptions({ variants: 'teacache+fast' })).toThrow(/"\+fast" is not a switch; accepted: \+swap, \+chunk, \+slice, \+lightcache/);
   });
 });
