@@ -18,30 +18,17 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "export"))
 sys.path.insert(0, str(HERE))
 
 import torch  # noqa: E402
-from diffusers import UniPCMultistepScheduler, WanPipeline  # noqa: E402
 from diffusers.hooks import HookRegistry, MagCacheConfig  # noqa: E402
 from diffusers.hooks.mag_cache import _MAG_CACHE_BLOCK_HOOK, _MAG_CACHE_LEADER_BLOCK_HOOK  # noqa: E402
 
-from dit_configs import WAN_UNIPC  # noqa: E402
 from reference_run import run_with_steps  # noqa: E402
-from run_pytorch_reference import build_dit  # noqa: E402
 from tensor_store import TensorStore  # noqa: E402
-
-# diffusers' context names for WanPipeline's two calls, as lightbench names the rows of its guided batch.
-CALLS = {"uncond": "negative", "cond": "prompt"}
-
-
-def recorded(fixture, name):
-    index = json.loads((fixture / "reference" / "reference.json").read_text())["tensors"][name]
-    return torch.from_numpy(np.fromfile(fixture / "reference" / index["file"], dtype="<f4").reshape(index["shape"]).copy())
-
+from wan_fixture_pipeline import CALLS, wan_fixture_pipeline  # noqa: E402
 
 def record_calibration(transformer):
     """Keeps each context's calibration ratios as the tail hook appends them (the hook clears them at the end)."""
@@ -94,19 +81,8 @@ def main():
     parser.add_argument("--max-skip-steps", type=int, default=MagCacheConfig.max_skip_steps)
     parser.add_argument("--retention-ratio", type=float, default=MagCacheConfig.retention_ratio)
     args = parser.parse_args()
-    info = json.loads((args.fixture / "export-info.json").read_text())
     started = time.time()
-    pipeline, models = build_dit(info["config"], info["seed"])
-    if pipeline != "wan":
-        raise SystemExit(f"{args.fixture}: a {pipeline} fixture; diffusers registers no block metadata for its transformer blocks, so MagCache applies to Wan fixtures only")
-    p = info["config"]["pipeline"]
-    pipe = WanPipeline(tokenizer=None, text_encoder=models["text_encoder"], vae=models["vae"],
-                       scheduler=UniPCMultistepScheduler(**WAN_UNIPC), transformer=models["transformer"])
-    pipe.set_progress_bar_config(disable=True)
-    noise = recorded(args.fixture, "initial_noise")
-    call = dict(prompt_embeds=recorded(args.fixture, "prompt_embeds"), negative_prompt_embeds=recorded(args.fixture, "negative_prompt_embeds"),
-                height=p["height"], width=p["width"], num_frames=p["frames"], num_inference_steps=args.steps,
-                guidance_scale=p["guidance_scale"])
+    pipe, call, noise, p = wan_fixture_pipeline(args.fixture, args.steps, "diffusers registers no block metadata for its transformer blocks, so MagCache applies to Wan fixtures only")
     store = TensorStore(args.out)
     plain, _ = run_with_steps(pipe, **call, latents=noise.clone())
 

@@ -26,15 +26,13 @@ sys.path.insert(0, str(HERE.parent / "export"))
 sys.path.insert(0, str(HERE))
 
 import torch  # noqa: E402
-from diffusers import PyramidAttentionBroadcastConfig, UniPCMultistepScheduler, WanPipeline, apply_pyramid_attention_broadcast  # noqa: E402
+from diffusers import PyramidAttentionBroadcastConfig, apply_pyramid_attention_broadcast  # noqa: E402
 from diffusers.hooks import HookRegistry  # noqa: E402
 from diffusers.hooks.pyramid_attention_broadcast import _PYRAMID_ATTENTION_BROADCAST_HOOK  # noqa: E402
 
-from dit_configs import WAN_UNIPC  # noqa: E402
-from first_block_cache_reference import recorded  # noqa: E402
 from reference_run import run_with_steps  # noqa: E402
-from run_pytorch_reference import build_dit  # noqa: E402
 from tensor_store import TensorStore  # noqa: E402
+from wan_fixture_pipeline import wan_fixture_pipeline  # noqa: E402
 
 CALL_ORDER = ["prompt", "negative"]  # WanPipeline's calls within a step ("cond", then "uncond")
 BATCH_ORDER = ["negative", "prompt"]  # lightbench's rows of the guided batch
@@ -79,19 +77,8 @@ def main():
     parser.add_argument("--cross-block-skip-range", type=skip_range, default=2)
     parser.add_argument("--cross-timestep-skip-range", type=timestep_range, default=(100, 800))
     args = parser.parse_args()
-    info = json.loads((args.fixture / "export-info.json").read_text())
     started = time.time()
-    pipeline, models = build_dit(info["config"], info["seed"])
-    if pipeline != "wan":
-        raise SystemExit(f"{args.fixture}: a {pipeline} fixture; this reference runs WanPipeline")
-    p = info["config"]["pipeline"]
-    pipe = WanPipeline(tokenizer=None, text_encoder=models["text_encoder"], vae=models["vae"],
-                       scheduler=UniPCMultistepScheduler(**WAN_UNIPC), transformer=models["transformer"])
-    pipe.set_progress_bar_config(disable=True)
-    noise = recorded(args.fixture, "initial_noise")
-    call = dict(prompt_embeds=recorded(args.fixture, "prompt_embeds"), negative_prompt_embeds=recorded(args.fixture, "negative_prompt_embeds"),
-                height=p["height"], width=p["width"], num_frames=p["frames"], num_inference_steps=args.steps,
-                guidance_scale=p["guidance_scale"])
+    pipe, call, noise, p = wan_fixture_pipeline(args.fixture, args.steps, "this reference runs WanPipeline")
     store = TensorStore(args.out)
     plain, _ = run_with_steps(pipe, **call, latents=noise.clone())
     config = PyramidAttentionBroadcastConfig(

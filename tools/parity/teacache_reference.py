@@ -28,13 +28,10 @@ sys.path.insert(0, str(HERE.parent / "export"))
 sys.path.insert(0, str(HERE))
 
 import torch  # noqa: E402
-from diffusers import UniPCMultistepScheduler, WanPipeline  # noqa: E402
 
-from dit_configs import WAN_UNIPC  # noqa: E402
-from first_block_cache_reference import recorded  # noqa: E402
 from reference_run import run_with_steps  # noqa: E402
-from run_pytorch_reference import build_dit  # noqa: E402
 from tensor_store import TensorStore  # noqa: E402
+from wan_fixture_pipeline import wan_fixture_pipeline  # noqa: E402
 
 CALL_ORDER = ["prompt", "negative"]  # WanPipeline's calls within a step
 
@@ -110,20 +107,9 @@ def main():
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--threshold", type=float, default=1200.0)
     args = parser.parse_args()
-    info = json.loads((args.fixture / "export-info.json").read_text())
     coefficients = json.loads((args.fixture / "manifest.json").read_text())["denoiser"]["teaCache"]["coefficients"]
     started = time.time()
-    pipeline, models = build_dit(info["config"], info["seed"])
-    if pipeline != "wan":
-        raise SystemExit(f"{args.fixture}: a {pipeline} fixture; this TeaCache reference follows TeaCache4Wan2.1 and runs on Wan fixtures only")
-    p = info["config"]["pipeline"]
-    pipe = WanPipeline(tokenizer=None, text_encoder=models["text_encoder"], vae=models["vae"],
-                       scheduler=UniPCMultistepScheduler(**WAN_UNIPC), transformer=models["transformer"])
-    pipe.set_progress_bar_config(disable=True)
-    noise = recorded(args.fixture, "initial_noise")
-    call = dict(prompt_embeds=recorded(args.fixture, "prompt_embeds"), negative_prompt_embeds=recorded(args.fixture, "negative_prompt_embeds"),
-                height=p["height"], width=p["width"], num_frames=p["frames"], num_inference_steps=args.steps,
-                guidance_scale=p["guidance_scale"])
+    pipe, call, noise, p = wan_fixture_pipeline(args.fixture, args.steps, "this TeaCache reference follows TeaCache4Wan2.1 and runs on Wan fixtures only")
     plain, _ = run_with_steps(pipe, **call, latents=noise.clone())
     tea = TeaCacheOnWan(pipe.transformer, coefficients, args.threshold, args.steps)
     try:

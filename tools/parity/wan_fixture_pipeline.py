@@ -1,0 +1,43 @@
+"""diffusers' WanPipeline rebuilt on an exported Wan fixture's weights, with the inputs recorded beside it: where
+every run-time cache reference (first-block-cache, teacache, mag-cache, pab) starts."""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "export"))
+
+import torch  # noqa: E402
+from diffusers import UniPCMultistepScheduler, WanPipeline  # noqa: E402
+
+from dit_configs import WAN_UNIPC  # noqa: E402
+from run_pytorch_reference import build_dit  # noqa: E402
+
+# diffusers' context names for WanPipeline's two calls, as lightbench names the rows of its guided batch.
+CALLS = {"uncond": "negative", "cond": "prompt"}
+
+
+def recorded(fixture, name):
+    """A tensor the exporter's reference run recorded beside the fixture (reference/)."""
+    index = json.loads((fixture / "reference" / "reference.json").read_text())["tensors"][name]
+    return torch.from_numpy(np.fromfile(fixture / "reference" / index["file"], dtype="<f4").reshape(index["shape"]).copy())
+
+
+def wan_fixture_pipeline(fixture, steps, why_wan_only):
+    """The fixture's WanPipeline (Wan's UniPC), its call arguments for `steps` from the recorded prompt embeddings,
+    the recorded initial noise, and the exported pipeline settings. A non-Wan fixture stops with `why_wan_only`."""
+    info = json.loads((fixture / "export-info.json").read_text())
+    pipeline, models = build_dit(info["config"], info["seed"])
+    if pipeline != "wan":
+        raise SystemExit(f"{fixture}: a {pipeline} fixture; {why_wan_only}")
+    settings = info["config"]["pipeline"]
+    pipe = WanPipeline(tokenizer=None, text_encoder=models["text_encoder"], vae=models["vae"],
+                       scheduler=UniPCMultistepScheduler(**WAN_UNIPC), transformer=models["transformer"])
+    pipe.set_progress_bar_config(disable=True)
+    call = dict(prompt_embeds=recorded(fixture, "prompt_embeds"), negative_prompt_embeds=recorded(fixture, "negative_prompt_embeds"),
+                height=settings["height"], width=settings["width"], num_frames=settings["frames"], num_inference_steps=steps,
+                guidance_scale=settings["guidance_scale"])
+    return pipe, call, recorded(fixture, "initial_noise"), settings
