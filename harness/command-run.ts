@@ -1,6 +1,6 @@
 import { DIT_PRESET_NAMES } from '../pipelines/models/dit-presets.ts';
 import { PRESET_NAMES } from '../pipelines/models/presets.ts';
-import { isVariantName, LIGHTCACHE_SWITCHES, PAB_LIMITS, RUNTIME_CACHE_VARIANTS, VARIANT_NAMES } from '../pipelines/variants.ts';
+import { isVariantName, LIGHTCACHE_SWITCHES, PAB_LIMITS, SWITCHABLE_CACHE_VARIANTS, VARIANT_NAMES } from '../pipelines/variants.ts';
 import type { VariantName } from '../pipelines/variants.ts';
 import type { OptionSpecs, ParsedOptions } from './cli-arguments.ts';
 import { formatOptionsHelp, integerOption, numberOption, parseCommandArguments } from './cli-arguments.ts';
@@ -71,11 +71,11 @@ const command = 'run';
  */
 function variantEntryOf(item: string): NonNullable<SuiteFile['variants']>[number] {
   const [name = '', ...switches] = item.split('+');
-  const accepted = `${VARIANT_NAMES.join(', ')}; a run-time cache (${RUNTIME_CACHE_VARIANTS.join(', ')}) may add +swap, +chunk, +slice or +lightcache (all three)`;
+  const accepted = `${VARIANT_NAMES.join(', ')}; a DiT cache (${SWITCHABLE_CACHE_VARIANTS.join(', ')}) may add +swap, +chunk, +slice or +lightcache (all three; pab takes +swap and +slice)`;
   if (!isVariantName(name)) throw new HarnessError('bad-arguments', `lightbench run: --variants "${item}" is not accepted; accepted: ${accepted}`);
   if (!switches.length) return name;
-  if (!RUNTIME_CACHE_VARIANTS.includes(name)) {
-    throw new HarnessError('bad-arguments', `lightbench run: --variants "${item}": only run-time caches (${RUNTIME_CACHE_VARIANTS.join(', ')}) take LightCache's switches; lightcache-swap, lightcache-chunk and lightcache-slice set them by name`);
+  if (!SWITCHABLE_CACHE_VARIANTS.includes(name)) {
+    throw new HarnessError('bad-arguments', `lightbench run: --variants "${item}": only DiT caches (${SWITCHABLE_CACHE_VARIANTS.join(', ')}) take LightCache's switches; lightcache-swap, lightcache-chunk and lightcache-slice set them by name`);
   }
   const entry: { name: string; variant: VariantName; swap?: boolean; chunk?: boolean; slice?: boolean } = { name: item, variant: name };
   for (const key of switches) {

@@ -16,7 +16,7 @@ import { ANIMATEDIFF_DDIM_CONFIG, SD_EULER_CONFIG, parseSchedulerConfig } from '
 import type { SchedulerConfig } from '../pipelines/schedulers/types.ts';
 import { fullStepIndices } from '../pipelines/deepcache-schedule.ts';
 import { ditCacheBranches } from '../pipelines/user-model-files.ts';
-import { PAB_LIMITS, RUNTIME_CACHE_THRESHOLDS, RUNTIME_CACHE_VARIANTS, UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
+import { PAB_LIMITS, RUNTIME_CACHE_THRESHOLDS, SWITCHABLE_CACHE_VARIANTS, UNET_VARIANT_NAMES, VARIANT_NAMES, presetTarget, resolveVariant } from '../pipelines/variants.ts';
 import type { VariantName, VariantOverrides, VariantTarget } from '../pipelines/variants.ts';
 import type { VariantConfig } from '../pipelines/types.ts';
 import { HarnessError } from './harness-error.ts';
@@ -96,7 +96,7 @@ const variantEntry = z
     name: z.string().min(1).describe(`a variant (${VARIANT_NAMES.join(', ')}), or with variant given, this entry's own name, unique in the suite`),
     variant: z.enum(VARIANT_NAMES).optional().describe('the variant this entry runs, when its name is its own (e.g. name: fbc-0.1, variant: first-block-cache, threshold: 0.1)'),
     ...variantParameters,
-    swap: z.boolean().optional().describe(`run-time caches (${RUNTIME_CACHE_VARIANTS.join(', ')}): each stage loads its models and releases them at its end (LightCache's swap)`),
+    swap: z.boolean().optional().describe(`DiT caches (${SWITCHABLE_CACHE_VARIANTS.join(', ')}): each stage loads its models and releases them at its end (LightCache's swap)`),
     chunk: z.boolean().optional().describe('run-time caches: the transformer graphs run over slices of the token axis (LightCache\'s chunk; tokenChunks sets how many)'),
     slice: z.boolean().optional().describe('run-time caches: the causal VAE decodes one latent frame per call (LightCache\'s slice)'),
   })
@@ -186,6 +186,7 @@ const DIT_CACHES_SUITE: SuiteFile = {
     { name: 'first-block-cache+lightcache', variant: 'first-block-cache', swap: true, chunk: true, slice: true },
     { name: 'teacache+lightcache', variant: 'teacache', swap: true, chunk: true, slice: true },
     { name: 'mag-cache+lightcache', variant: 'mag-cache', swap: true, chunk: true, slice: true },
+    { name: 'pab+swap+slice', variant: 'pab', swap: true, slice: true },
   ],
   warmup: 1,
   repeats: 1,
@@ -346,7 +347,7 @@ function toSpec(config: VariantConfig): VariantSpec {
   if (config.sliceFrames !== null) spec.sliceFrames = config.sliceFrames;
   if (config.kind === 'lightcache') Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
   // A run-time cache records LightCache's switches only when one is on, so plain runs read as before.
-  if (config.runtimeCache && (config.swap || config.chunks !== null || config.sliceFrames !== null)) Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
+  if ((config.runtimeCache || config.attentionBroadcast) && (config.swap || config.chunks !== null || config.sliceFrames !== null)) Object.assign(spec, { swap: config.swap, chunk: config.chunks !== null, slice: config.sliceFrames !== null });
   if (config.runtimeCache) spec.threshold = config.runtimeCache.threshold;
   if (config.attentionBroadcast) Object.assign(spec, config.attentionBroadcast);
   const mag = config.runtimeCache?.magCache;

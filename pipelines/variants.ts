@@ -10,6 +10,9 @@ export type VariantName = (typeof VARIANT_NAMES)[number];
 /** Variants that decide at run time from tensors between pieces of a diffusion transformer. */
 export const RUNTIME_CACHE_VARIANTS: readonly VariantName[] = ['first-block-cache', 'teacache', 'mag-cache'];
 
+/** The DiT caches that take LightCache's switches (swap, chunk, slice) as parameters; pab takes swap and slice. */
+export const SWITCHABLE_CACHE_VARIANTS: readonly VariantName[] = [...RUNTIME_CACHE_VARIANTS, 'pab'];
+
 /** The variants that run on U-Net models (every variant but the run-time caches and pab). */
 export const UNET_VARIANT_NAMES: readonly VariantName[] = VARIANT_NAMES.filter((name) => !RUNTIME_CACHE_VARIANTS.includes(name) && name !== 'pab');
 
@@ -124,11 +127,15 @@ export function resolveVariant(name: string, overrides: VariantOverrides, target
   }
   const branch = overrides.cacheBranch ?? VARIANT_DEFAULTS.cacheBranch;
   if (RUNTIME_CACHE_VARIANTS.includes(name)) return withLightCacheSwitches(runtimeCacheVariant(name, overrides, target), overrides, target, frames);
+  if (name === 'pab') {
+    // Its graphs trade attention outputs between calls; token-chunking them is not built.
+    if (overrides.chunk === true) throw new HarnessError('bad-variant-parameter', `chunk: pab takes swap and slice but not chunk (its computing and broadcast graphs are not chunked over tokens); accepted for chunk: ${RUNTIME_CACHE_VARIANTS.join(', ')}`);
+    return withLightCacheSwitches(attentionBroadcastVariant(overrides, target), overrides, target, frames);
+  }
   const switched = LIGHTCACHE_SWITCHES.filter((key) => overrides[key] !== undefined);
   if (switched.length) {
-    throw new HarnessError('bad-variant-parameter', `${switched.join(', ')}: variant ${name} takes no LightCache switches; they turn swap, chunk and slice on for the run-time caches (${RUNTIME_CACHE_VARIANTS.join(', ')}), while lightcache, lightcache-swap, lightcache-chunk and lightcache-slice set them by name`);
+    throw new HarnessError('bad-variant-parameter', `${switched.join(', ')}: variant ${name} takes no LightCache switches; they turn swap, chunk and slice on for the DiT caches (${SWITCHABLE_CACHE_VARIANTS.join(', ')}), while lightcache, lightcache-swap, lightcache-chunk and lightcache-slice set them by name`);
   }
-  if (name === 'pab') return attentionBroadcastVariant(overrides, target);
   const caches = name !== 'baseline' && name !== 'fme';
   if (caches && !target.cacheBranches.includes(branch)) {
     const accepted = target.cacheBranches.length ? `one of ${target.cacheBranches.join(', ')}` : 'none: the model lists no DeepCache cut points (unet.deepCache.cutPoints)';

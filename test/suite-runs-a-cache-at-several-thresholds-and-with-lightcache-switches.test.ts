@@ -52,7 +52,7 @@ describe('suite entries of run-time caches', () => {
       { name: 'first-block-cache+lightcache', variant: 'first-block-cache', swap: true, chunk: true, slice: true },
       { name: 'teacache+swap+slice', variant: 'teacache', swap: true, slice: true },
     ]);
-    expect(() => overridesFromOptions({ variants: 'deepcache+swap' })).toThrow(/--variants "deepcache\+swap": only run-time caches \(first-block-cache, teacache, mag-cache\) take LightCache's switches/);
+    expect(() => overridesFromOptions({ variants: 'deepcache+swap' })).toThrow(/--variants "deepcache\+swap": only DiT caches \(first-block-cache, teacache, mag-cache, pab\) take LightCache's switches/);
     expect(() => overridesFromOptions({ variants: 'teacache+fast' })).toThrow(/"\+fast" is not a switch; accepted: \+swap, \+chunk, \+slice, \+lightcache/);
   });
 });
@@ -66,7 +66,7 @@ describe('the built-in dit-caches suite', () => {
     expect(byKind('first-block-cache').map((v) => v.threshold)).toEqual([0.05, 0.7, 1, 0.05]);
     expect(byKind('teacache').map((v) => v.threshold)).toEqual([0.08, 1500, 3000, 0.08]);
     expect(byKind('mag-cache').map((v) => v.threshold)).toEqual([0.06, 0.02, 0.2, 0.06]);
-    expect(byKind('pab').map((v) => [v.spatialAttentionBlockSkipRange, v.crossAttentionBlockSkipRange])).toEqual([[2, null], [3, 2]]);
+    expect(byKind('pab').map((v) => [v.spatialAttentionBlockSkipRange, v.crossAttentionBlockSkipRange, v.swap ?? false, v.slice ?? false])).toEqual([[2, null, false, false], [3, 2, false, false], [2, null, true, true]]);
     expect(planned.suite.variants.filter((v) => v.swap && v.chunk && v.slice && v.threshold !== undefined).map((v) => v.name)).toEqual(['first-block-cache+lightcache', 'teacache+lightcache', 'mag-cache+lightcache']);
     expect(planned.suite.variants.map((v) => v.kind).slice(0, 3)).toEqual(['baseline', 'deepcache', 'lightcache']);
     expect([planned.suite.warmup, planned.suite.repeats, planned.suite.steps]).toEqual([1, 1, 8]);
