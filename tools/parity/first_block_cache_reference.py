@@ -15,7 +15,6 @@ so the hook cannot be applied to it.
 """
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -24,13 +23,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "export"))
 sys.path.insert(0, str(HERE))
 
-import torch  # noqa: E402
 from diffusers.hooks import FirstBlockCacheConfig, HookRegistry  # noqa: E402
 from diffusers.hooks.first_block_cache import _FBC_LEADER_BLOCK_HOOK  # noqa: E402
 
 from reference_run import run_with_steps  # noqa: E402
-from tensor_store import TensorStore  # noqa: E402
-from wan_fixture_pipeline import CALLS, wan_fixture_pipeline  # noqa: E402
+from wan_fixture_pipeline import CALLS, save_cached_reference, wan_fixture_pipeline  # noqa: E402
 
 def record_decisions(transformer):
     """Wraps the leader hook's decision so each call's relative change and outcome are kept, in call order."""
@@ -58,7 +55,6 @@ def main():
     args = parser.parse_args()
     started = time.time()
     pipe, call, noise, p = wan_fixture_pipeline(args.fixture, args.steps, "diffusers registers no block metadata for its transformer blocks, so FirstBlockCache applies to Wan fixtures only")
-    store = TensorStore(args.out)
     plain, _ = run_with_steps(pipe, **call, latents=noise.clone())
     pipe.transformer.enable_cache(FirstBlockCacheConfig(threshold=args.threshold))
     calls = record_decisions(pipe.transformer)
@@ -67,23 +63,12 @@ def main():
         raise SystemExit(f"expected two transformer calls per step, recorded {len(calls)} in {args.steps} steps")
     # Each step's calls in lightbench's batch order: negative prompt, then prompt.
     steps = [sorted(calls[2 * i: 2 * i + 2], key=lambda c: list(CALLS.values()).index(c["call"])) for i in range(args.steps)]
-    store.put("baseline.frames", plain, "frames in [0, 1] without the cache, [batch, frames, 3, H, W]")
-    store.put("first_block_cache.frames", cached, "frames in [0, 1] with FirstBlockCache, [batch, frames, 3, H, W]")
-    import diffusers
-
-    store.save({
-        "pipeline": "WanPipeline",
+    save_cached_reference(args.out, pipe, p, "first_block_cache", "FirstBlockCache", plain, cached, {
         "hook": "diffusers.hooks.first_block_cache (transformer.enable_cache)",
         "steps": args.steps,
         "threshold": args.threshold,
-        "guidanceScale": p["guidance_scale"],
-        "timesteps": [float(t) for t in pipe.scheduler.timesteps],
         "decisions": steps,
-        "maxAbsDifferenceFromBaseline": float((cached - plain).abs().max()),
-        "torch": torch.__version__,
-        "diffusers": diffusers.__version__,
-    })
-    print(json.dumps({"torch": torch.__version__, "diffusers": diffusers.__version__, "seconds": round(time.time() - started, 1), "reference": str(args.out)}))
+    }, started)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ ratio, error and step count that decided it, plus the plain and cached videos as
 """
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -27,8 +26,7 @@ from diffusers.hooks import HookRegistry, MagCacheConfig  # noqa: E402
 from diffusers.hooks.mag_cache import _MAG_CACHE_BLOCK_HOOK, _MAG_CACHE_LEADER_BLOCK_HOOK  # noqa: E402
 
 from reference_run import run_with_steps  # noqa: E402
-from tensor_store import TensorStore  # noqa: E402
-from wan_fixture_pipeline import CALLS, wan_fixture_pipeline  # noqa: E402
+from wan_fixture_pipeline import CALLS, save_cached_reference, wan_fixture_pipeline  # noqa: E402
 
 def record_calibration(transformer):
     """Keeps each context's calibration ratios as the tail hook appends them (the hook clears them at the end)."""
@@ -83,7 +81,6 @@ def main():
     args = parser.parse_args()
     started = time.time()
     pipe, call, noise, p = wan_fixture_pipeline(args.fixture, args.steps, "diffusers registers no block metadata for its transformer blocks, so MagCache applies to Wan fixtures only")
-    store = TensorStore(args.out)
     plain, _ = run_with_steps(pipe, **call, latents=noise.clone())
 
     pipe.transformer.enable_cache(MagCacheConfig(calibrate=True, num_inference_steps=args.steps))
@@ -102,12 +99,7 @@ def main():
         raise SystemExit(f"expected two transformer calls per step, recorded {len(calls)} in {args.steps} steps")
     # Each step's calls in lightbench's batch order: negative prompt, then prompt.
     steps = [sorted(calls[2 * i: 2 * i + 2], key=lambda c: list(CALLS.values()).index(c["call"])) for i in range(args.steps)]
-    store.put("baseline.frames", plain, "frames in [0, 1] without the cache, [batch, frames, 3, H, W]")
-    store.put("mag_cache.frames", cached, "frames in [0, 1] with MagCache, [batch, frames, 3, H, W]")
-    import diffusers
-
-    store.save({
-        "pipeline": "WanPipeline",
+    save_cached_reference(args.out, pipe, p, "mag_cache", "MagCache", plain, cached, {
         "hook": "diffusers.hooks.mag_cache (transformer.enable_cache with MagCacheConfig)",
         "steps": args.steps,
         "threshold": args.threshold,
@@ -115,15 +107,9 @@ def main():
         "retentionRatio": args.retention_ratio,
         "calibratedRatios": calibration,
         "magRatios": calibration["prompt"],
-        "guidanceScale": p["guidance_scale"],
-        "timesteps": [float(t) for t in pipe.scheduler.timesteps],
         "decisions": steps,
         "calibrationMaxAbsDifferenceFromBaseline": float((calibrated - plain).abs().max()),
-        "maxAbsDifferenceFromBaseline": float((cached - plain).abs().max()),
-        "torch": torch.__version__,
-        "diffusers": diffusers.__version__,
-    })
-    print(json.dumps({"torch": torch.__version__, "diffusers": diffusers.__version__, "seconds": round(time.time() - started, 1), "reference": str(args.out)}))
+    }, started)
 
 
 if __name__ == "__main__":

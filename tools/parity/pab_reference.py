@@ -16,7 +16,6 @@ range and whether it computed, plus both videos. Prints one JSON line: versions 
 """
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -25,14 +24,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "export"))
 sys.path.insert(0, str(HERE))
 
-import torch  # noqa: E402
 from diffusers import PyramidAttentionBroadcastConfig, apply_pyramid_attention_broadcast  # noqa: E402
 from diffusers.hooks import HookRegistry  # noqa: E402
 from diffusers.hooks.pyramid_attention_broadcast import _PYRAMID_ATTENTION_BROADCAST_HOOK  # noqa: E402
 
 from reference_run import run_with_steps  # noqa: E402
-from tensor_store import TensorStore  # noqa: E402
-from wan_fixture_pipeline import wan_fixture_pipeline  # noqa: E402
+from wan_fixture_pipeline import save_cached_reference, wan_fixture_pipeline  # noqa: E402
 
 CALL_ORDER = ["prompt", "negative"]  # WanPipeline's calls within a step ("cond", then "uncond")
 BATCH_ORDER = ["negative", "prompt"]  # lightbench's rows of the guided batch
@@ -79,7 +76,6 @@ def main():
     args = parser.parse_args()
     started = time.time()
     pipe, call, noise, p = wan_fixture_pipeline(args.fixture, args.steps, "this reference runs WanPipeline")
-    store = TensorStore(args.out)
     plain, _ = run_with_steps(pipe, **call, latents=noise.clone())
     config = PyramidAttentionBroadcastConfig(
         spatial_attention_block_skip_range=args.spatial_block_skip_range,
@@ -101,12 +97,7 @@ def main():
     for i in range(args.steps):
         pair = sorted(calls[2 * i:2 * i + 2], key=lambda c: BATCH_ORDER.index(c["call"]))
         steps.append([{"call": c["call"], "computed": all(a["computed"] for a in c["attention"]), "change": None, "attention": c["attention"]} for c in pair])
-    store.put("baseline.frames", plain, "frames in [0, 1] without the hook, [batch, frames, 3, H, W]")
-    store.put("pab.frames", broadcast, "frames in [0, 1] with Pyramid Attention Broadcast, [batch, frames, 3, H, W]")
-    import diffusers
-
-    store.save({
-        "pipeline": "WanPipeline",
+    save_cached_reference(args.out, pipe, p, "pab", "Pyramid Attention Broadcast", plain, broadcast, {
         "hook": "diffusers.hooks.pyramid_attention_broadcast (apply_pyramid_attention_broadcast)",
         "steps": args.steps,
         "config": {
@@ -115,14 +106,8 @@ def main():
             "crossAttentionBlockSkipRange": args.cross_block_skip_range,
             "crossAttentionTimestepSkipRange": list(args.cross_timestep_skip_range),
         },
-        "guidanceScale": p["guidance_scale"],
-        "timesteps": [float(t) for t in pipe.scheduler.timesteps],
         "decisions": steps,
-        "maxAbsDifferenceFromBaseline": float((broadcast - plain).abs().max()),
-        "torch": torch.__version__,
-        "diffusers": diffusers.__version__,
-    })
-    print(json.dumps({"torch": torch.__version__, "diffusers": diffusers.__version__, "seconds": round(time.time() - started, 1), "reference": str(args.out)}))
+    }, started)
 
 
 if __name__ == "__main__":

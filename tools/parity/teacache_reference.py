@@ -27,11 +27,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "export"))
 sys.path.insert(0, str(HERE))
 
-import torch  # noqa: E402
 
 from reference_run import run_with_steps  # noqa: E402
-from tensor_store import TensorStore  # noqa: E402
-from wan_fixture_pipeline import wan_fixture_pipeline  # noqa: E402
+from wan_fixture_pipeline import save_cached_reference, wan_fixture_pipeline  # noqa: E402
 
 CALL_ORDER = ["prompt", "negative"]  # WanPipeline's calls within a step
 
@@ -120,23 +118,13 @@ def main():
         raise SystemExit(f"expected two transformer calls per step, recorded {len(tea.decisions)} in {args.steps} steps")
     # Each step's calls in lightbench's batch order: negative prompt, then prompt.
     steps = [sorted(tea.decisions[2 * i: 2 * i + 2], key=lambda c: c["call"] != "negative") for i in range(args.steps)]
-    store = TensorStore(args.out)
-    store.put("baseline.frames", plain, "frames in [0, 1] without the cache, [batch, frames, 3, H, W]")
-    store.put("teacache.frames", cached, "frames in [0, 1] with TeaCache, [batch, frames, 3, H, W]")
-    import diffusers
-
-    store.save({
-        "pipeline": "WanPipeline",
+    save_cached_reference(args.out, pipe, p, "teacache", "TeaCache", plain, cached, {
         "rule": "TeaCache4Wan2.1 without retention steps, applied to diffusers' WanTransformer3DModel (tools/parity/teacache_reference.py)",
         "steps": args.steps,
         "threshold": args.threshold,
         "coefficients": coefficients,
         "decisions": steps,
-        "maxAbsDifferenceFromBaseline": float((cached - plain).abs().max()),
-        "torch": torch.__version__,
-        "diffusers": diffusers.__version__,
-    })
-    print(json.dumps({"torch": torch.__version__, "diffusers": diffusers.__version__, "seconds": round(time.time() - started, 1), "reference": str(args.out)}))
+    }, started)
 
 
 if __name__ == "__main__":

@@ -41,3 +41,26 @@ def wan_fixture_pipeline(fixture, steps, why_wan_only):
                 height=settings["height"], width=settings["width"], num_frames=settings["frames"], num_inference_steps=steps,
                 guidance_scale=settings["guidance_scale"])
     return pipe, call, recorded(fixture, "initial_noise"), settings
+
+
+def save_cached_reference(out, pipe, settings, name, label, plain, cached, fields, started):
+    """Writes both videos and the run's facts (`fields`: what the cache was and decided) to `out`, as lightbench's
+    parity tests read them, and prints one JSON line: versions and where it wrote."""
+    import time
+
+    import diffusers
+    from tensor_store import TensorStore
+
+    store = TensorStore(out)
+    store.put("baseline.frames", plain, "frames in [0, 1] without the cache, [batch, frames, 3, H, W]")
+    store.put(f"{name}.frames", cached, f"frames in [0, 1] with {label}, [batch, frames, 3, H, W]")
+    store.save({
+        "pipeline": "WanPipeline",
+        **fields,
+        "guidanceScale": settings["guidance_scale"],
+        "timesteps": [float(t) for t in pipe.scheduler.timesteps],
+        "maxAbsDifferenceFromBaseline": float((cached - plain).abs().max()),
+        "torch": torch.__version__,
+        "diffusers": diffusers.__version__,
+    })
+    print(json.dumps({"torch": torch.__version__, "diffusers": diffusers.__version__, "seconds": round(time.time() - started, 1), "reference": str(out)}))
