@@ -10,6 +10,7 @@ from diffusers import AutoencoderKLMagvit, EasyAnimatePipeline, EasyAnimateTrans
 from diffusers.models.autoencoders.autoencoder_kl_magvit import EasyAnimateCausalConv3d, EasyAnimateUpsampler3D
 from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
 
+from causal_frames import cache_names, chain_frames
 from dit_configs import EASYANIMATE_FLOW_EULER
 
 GUIDANCE_BATCH = 2
@@ -104,18 +105,7 @@ def cache_shapes(vae, latent_frame_shape):
 
 def decode_frame_by_frame(vae, latents):
     """The per-frame graphs' computation chained in PyTorch: equals vae.decode(latents) (recorded by the exporter)."""
-    first, following = FirstFrameDecoder(vae), NextFrameDecoder(vae)
-    with torch.no_grad():
-        frames, *cache = first(latents[:, :, :1])
-        outputs = [frames]
-        for i in range(1, latents.shape[2]):
-            frames, *cache = following(latents[:, :, i : i + 1], *cache)
-            outputs.append(frames)
-    return torch.cat(outputs, dim=2)
-
-
-def cache_names(count, direction):
-    return [f"cache_{direction}_{i}" for i in range(count)]
+    return chain_frames(FirstFrameDecoder(vae), NextFrameDecoder(vae), latents)
 
 
 def components(models, config, meta=False):

@@ -8,6 +8,7 @@ import torch
 from diffusers import AutoencoderKLWan, WanTransformer3DModel
 from transformers import UMT5Config, UMT5EncoderModel
 
+from causal_frames import cache_names, chain_frames
 from dit_configs import WAN_T2V_1_3B_TEACACHE, WAN_UNIPC
 from dit_graph import module_output
 
@@ -113,21 +114,12 @@ class NextFrameDecoder(torch.nn.Module):
 def decode_frame_by_frame(vae, latents, cache_shapes, empty_slots):
     """The per-frame graphs' computation chained in PyTorch as a caller chains the graphs (empty slots start as
     zeros): equals vae.decode(latents) (the exporter records the difference)."""
-    first = FirstFrameDecoder(vae, cache_shapes, empty_slots)
-    following = NextFrameDecoder(vae)
-    with torch.no_grad():
-        frames, *filled = first(latents[:, :, :1])
+
+    def start(filled):
         filled = iter(filled)
-        cache = [torch.zeros(shape) if i in empty_slots else next(filled) for i, shape in enumerate(cache_shapes)]
-        outputs = [frames]
-        for i in range(1, latents.shape[2]):
-            frames, *cache = following(latents[:, :, i : i + 1], *cache)
-            outputs.append(frames)
-    return torch.cat(outputs, dim=2)
+        return [torch.zeros(shape) if i in empty_slots else next(filled) for i, shape in enumerate(cache_shapes)]
 
-
-def cache_names(count, direction):
-    return [f"cache_{direction}_{i}" for i in range(count)]
+    return chain_frames(FirstFrameDecoder(vae, cache_shapes, empty_slots), NextFrameDecoder(vae), latents, start)
 
 
 def wan_components(models, config, meta=False):
