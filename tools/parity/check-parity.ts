@@ -18,6 +18,7 @@ import { MEASURED_SESSION } from '../../harness/suite-config.ts';
 import type { UserPipelineInputs, VariantConfig } from '../../pipelines/types.ts';
 import { prepareUserModels } from '../../pipelines/user-model-files.ts';
 import { runUserPipeline } from '../../pipelines/user-video-pipeline.ts';
+import { frameError } from './frame-error.ts';
 import { readReferenceIndex, readReferenceTensor } from './reference-store.ts';
 
 /** One comparison of a lightbench video with the PyTorch one. */
@@ -129,19 +130,14 @@ export async function checkParity(fixtureDir: string, reference: PytorchReferenc
     const output = await runUserPipeline(request, await prepareUserModels(request));
     const expected = floats(reference.root, `${recorded}.frames`);
     if (output.frames.length !== expected.length) throw new HarnessError('shape-mismatch', `${fixtureDir}: ${variant.name} gave ${output.frames.length} values, the reference has ${expected.length}`);
-    let maxAbsError = 0;
-    let referenceMaxAbs = 0;
-    for (let i = 0; i < expected.length; i++) {
-      maxAbsError = Math.max(maxAbsError, Math.abs(output.frames[i]! - expected[i]!));
-      referenceMaxAbs = Math.max(referenceMaxAbs, Math.abs(expected[i]!));
-    }
+    const { maxAbsError, referenceMaxAbs, relativeError } = frameError(output.frames, expected);
     const against =
       variant.cache === null
         ? `diffusers ${String(index.pipeline)}`
         : model.kind === 'text-to-video-dit'
           ? `diffusers ${String(index.pipeline)} with tools/export/block_cache.py (${recorded}: interval ${variant.cache.interval}, ${variant.cache.branch} blocks live at each end)`
           : `${index.deepcache.helper} (cache_interval ${variant.cache.interval}, cache_branch_id ${index.deepcache.cacheBranchId})`;
-    results.push({ fixture: model.name, variant: label, reference: `${against}, ${reference.source} on torch ${reference.torch}`, maxAbsError, relativeError: maxAbsError / referenceMaxAbs, referenceMaxAbs });
+    results.push({ fixture: model.name, variant: label, reference: `${against}, ${reference.source} on torch ${reference.torch}`, maxAbsError, relativeError, referenceMaxAbs });
   }
   return results;
 }

@@ -15,6 +15,7 @@ import type { AttentionBroadcastConfig, CallDecision, VariantConfig } from '../.
 import { prepareUserModels } from '../../pipelines/user-model-files.ts';
 import { runUserPipeline } from '../../pipelines/user-video-pipeline.ts';
 import { PARITY_TOLERANCE, recordedInputs } from './check-parity.ts';
+import { frameError } from './frame-error.ts';
 import { readReferenceIndex, readReferenceTensor } from './reference-store.ts';
 
 /** A PyTorch run of Pyramid Attention Broadcast: its folder, settings and per-step decisions (negative prompt, prompt). */
@@ -83,15 +84,10 @@ export async function checkPabParity(fixtureDir: string, reference: PabReference
   const frames = (name: string) => readReferenceTensor(dirname(reference.folder), name, basename(reference.folder)).data as Float32Array;
   const expected = frames('pab.frames');
   const plain = frames('baseline.frames');
-  let maxAbsError = 0;
-  let referenceMaxAbs = 0;
-  let reuseChangedMaxAbs = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxAbsError = Math.max(maxAbsError, Math.abs(output.frames[i]! - expected[i]!));
-    referenceMaxAbs = Math.max(referenceMaxAbs, Math.abs(expected[i]!));
-    reuseChangedMaxAbs = Math.max(reuseChangedMaxAbs, Math.abs(plain[i]! - expected[i]!));
-  }
-  return { decisions: output.steps.map((s) => s.decision?.calls ?? []), reference, maxAbsError, relativeError: maxAbsError / referenceMaxAbs, reuseChangedMaxAbs, cacheBytes: output.cache.peakBytes };
+  const { maxAbsError, relativeError } = frameError(output.frames, expected);
+  // How far reuse moved the reference video from its own plain run: what the parity above has to distinguish.
+  const reuseChangedMaxAbs = frameError(plain, expected).maxAbsError;
+  return { decisions: output.steps.map((s) => s.decision?.calls ?? []), reference, maxAbsError, relativeError, reuseChangedMaxAbs, cacheBytes: output.cache.peakBytes };
 }
 
 /** Each call's attention outcomes, comparable across both runs. */

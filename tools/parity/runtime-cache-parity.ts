@@ -17,6 +17,7 @@ import type { UserDitSource } from '../../pipelines/models/types.ts';
 import { prepareUserModels } from '../../pipelines/user-model-files.ts';
 import { runUserPipeline } from '../../pipelines/user-video-pipeline.ts';
 import { PARITY_TOLERANCE, recordedInputs } from './check-parity.ts';
+import { frameError } from './frame-error.ts';
 import { readReferenceIndex, readReferenceTensor } from './reference-store.ts';
 
 /** Per method: the folder of its recorded run beside a fixture, the script that makes it, its video's name, and what it is. */
@@ -112,16 +113,11 @@ export async function checkRuntimeCacheParity(fixtureDir: string, reference: Run
   const frames = (name: string) => readReferenceTensor(dirname(reference.folder), name, basename(reference.folder)).data as Float32Array;
   const expected = frames(RUNTIME_CACHE_REFERENCES[method].frames);
   const plain = frames('baseline.frames');
-  let maxAbsError = 0;
-  let referenceMaxAbs = 0;
-  let reuseChangedMaxAbs = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxAbsError = Math.max(maxAbsError, Math.abs(output.frames[i]! - expected[i]!));
-    referenceMaxAbs = Math.max(referenceMaxAbs, Math.abs(expected[i]!));
-    reuseChangedMaxAbs = Math.max(reuseChangedMaxAbs, Math.abs(plain[i]! - expected[i]!));
-  }
+  const { maxAbsError, relativeError } = frameError(output.frames, expected);
+  // How far reuse moved the reference video from its own plain run: what the parity above has to distinguish.
+  const reuseChangedMaxAbs = frameError(plain, expected).maxAbsError;
   const decisions = output.steps.map((step) => step.decision?.calls ?? []);
-  return { decisions, reference, maxAbsError, relativeError: maxAbsError / referenceMaxAbs, reuseChangedMaxAbs };
+  return { decisions, reference, maxAbsError, relativeError, reuseChangedMaxAbs };
 }
 
 /** One line per step: each call's outcome and change, lightbench then diffusers. */
