@@ -1,5 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import type { StageName } from '../pipelines/types.ts';
+import { profiledKernelFlops } from './profiled-kernel-work.ts';
 import type { VariantOk } from './results-schema.ts';
 
 /** One node event of ORT's Chrome-trace profile. */
@@ -11,6 +12,11 @@ interface TraceEvent {
 }
 
 const TOP = 10;
+
+/** Each tensor's dims of a trace's `input_type_shape` or `output_type_shape` ([{ "float": [dims] }, ...]). */
+function dimsOf(value: unknown): number[][] {
+  return Array.isArray(value) ? value.map((entry) => (Object.values(entry as Record<string, number[]>)[0] ?? []).map(Number)) : [];
+}
 
 function shapesOf(args: NonNullable<TraceEvent['args']>): string | undefined {
   const describe = (value: unknown) =>
@@ -32,12 +38,16 @@ export async function summariseProfile(files: readonly { stage: StageName; file:
   }
   const profile: NonNullable<VariantOk['profile']> = {};
   for (const [stage, events] of byStage) {
-    const perOp = new Map<string, { totalUs: number; count: number }>();
+    // An operator's work is reported only when every call of it could be counted: a partial sum would overstate its rate.
+    const perOp = new Map<string, { totalUs: number; count: number; flops: number | undefined }>();
     for (const e of events) {
-      const entry = perOp.get(e.args!.op_name!) ?? { totalUs: 0, count: 0 };
+      const op = e.args!.op_name!;
+      const entry = perOp.get(op) ?? { totalUs: 0, count: 0, flops: 0 };
+      const flops = profiledKernelFlops(op, dimsOf(e.args!.input_type_shape), dimsOf(e.args!.output_type_shape));
       entry.totalUs += e.dur ?? 0;
       entry.count += 1;
-      perOp.set(e.args!.op_name!, entry);
+      entry.flops = entry.flops === undefined || flops === undefined ? undefined : entry.flops + flops;
+      perOp.set(op, entry);
     }
     const largest = new Map<string, { op: string; node: string; activationBytes: number; outputBytes: number; shapes?: string }>();
     for (const e of events) {
@@ -48,7 +58,11 @@ export async function summariseProfile(files: readonly { stage: StageName; file:
       if (!largest.has(node)) largest.set(node, { op: e.args!.op_name!, node, activationBytes, outputBytes, ...(shapes ? { shapes } : {}) });
     }
     profile[stage] = {
-      byTime: [...perOp.entries()].map(([op, v]) => ({ op, totalUs: v.totalUs, count: v.count })).sort((a, b) => b.totalUs - a.totalUs).slice(0, TOP),
+      byTime: [...perOp.entries()]
+        .map(([op, v]) => ({ op, totalUs: v.totalUs, count: v.count, ...(v.flops ? { flops: v.flops } : {}) }))
+        .sort((a, b) => b.totalUs - a.totalUs)
+        .slice(0, TOP),
+      kernelUs: events.reduce((sum, e) => sum + (e.dur ?? 0), 0),
       bySize: [...largest.values()].sort((a, b) => b.activationBytes + b.outputBytes - (a.activationBytes + a.outputBytes)).slice(0, TOP),
     };
   }

@@ -287,7 +287,16 @@ const relativePath = () =>
     .refine((p) => !/^([/\\]|[a-zA-Z]:|[a-z][a-z0-9+.-]*:\/\/)/.test(p), { message: 'expected a path relative to the results file' });
 
 const ProfileStageSchema = z.strictObject({
-  byTime: z.array(z.strictObject({ op: z.string(), node: z.string().optional(), totalUs: z.number().nonnegative(), count: count() })),
+  byTime: z.array(
+    z.strictObject({
+      op: z.string(),
+      node: z.string().optional(),
+      totalUs: z.number().nonnegative(),
+      count: count(),
+      flops: z.number().positive().optional().describe("the operator's work over all its calls, from the shapes its kernels ran; absent where a call's shapes do not say"),
+    }),
+  ),
+  kernelUs: z.number().nonnegative().optional().describe("all kernels' time in the stage's profiled calls, the whole the byTime entries are shares of"),
   bySize: z.array(
     z.strictObject({
       op: z.string(),

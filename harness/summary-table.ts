@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { StageName } from '../pipelines/types.ts';
 import { speedupCeiling } from '../reports/speedup-ceiling.ts';
+import { formatProfileTable } from './profile-table.ts';
 import type { RunResult, VariantOk } from './results-schema.ts';
 
 const STAGE_COLUMNS: StageName[] = ['load', 'encode', 'denoise', 'decode', 'total'];
@@ -49,6 +50,8 @@ export function formatSummary(run: RunResult): string {
     fidelity.push([label, f ? (f.identical ? 'identical' : f.psnrDb.toFixed(2)) : '—', f ? f.ssim.toFixed(5) : '—', f ? f.maxAbsError.toExponential(2) : '—', v.cache.location, v.attention?.form ?? 'unfused']);
   }
   const sections = [`time (median of ${run.suite.repeats} measured runs)\n${time.toString()}`, `peak resident memory of the child process\n${memory.toString()}`, `fidelity against the baseline's frames\n${fidelity.toString()}`];
+  const profile = formatProfileTable(run);
+  if (profile) sections.push(profile);
   if (errors.length) sections.push(`failed variants\n${errors.join('\n')}`);
   return sections.join('\n\n');
 }

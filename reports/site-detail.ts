@@ -116,7 +116,7 @@ function profileStages(v: VariantOk): SiteProfileStage[] {
     byTime: [...p.byTime]
       .sort((a, b) => b.totalUs - a.totalUs)
       .slice(0, PROFILE_TOP)
-      .map((o) => ({ op: o.op, node: o.node ?? null, totalUs: o.totalUs, count: o.count })),
+      .map((o) => ({ op: o.op, node: o.node ?? null, totalUs: o.totalUs, count: o.count, gflops: o.flops && o.totalUs > 0 ? o.flops / o.totalUs / 1e3 : null })),
     bySize: [...p.bySize]
       .sort((a, b) => b.activationBytes - a.activationBytes)
       .slice(0, PROFILE_TOP)

@@ -200,7 +200,8 @@ export interface SiteStepRow {
 /** The operators of one stage's profile, heaviest first. */
 export interface SiteProfileStage {
   stage: SiteStageName;
-  byTime: { op: string; node: string | null; totalUs: number; count: number }[];
+  /** `gflops`: the operator's achieved rate, where its kernels' shapes give their work. */
+  byTime: { op: string; node: string | null; totalUs: number; count: number; gflops: number | null }[];
   bySize: { op: string; node: string | null; activationBytes: number; outputBytes: number; shapes: string | null }[];
 }
 

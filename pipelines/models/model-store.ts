@@ -18,7 +18,7 @@ import { buildVaeDecoderGraph } from './vae-decoder.ts';
 import { recordCacheFile, reusableCacheFile } from './cache-file-check.ts';
 
 /** Bump when a builder's output changes for the same preset: cached models are then rebuilt. */
-export const BUILDER_VERSION = 3;
+export const BUILDER_VERSION = 4;
 /** Weights are drawn from this seed; the run's `--seed` only draws the initial noise. */
 export const WEIGHT_SEED = 20251006;
 

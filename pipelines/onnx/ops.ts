@@ -34,10 +34,14 @@ export function silu(b: GraphBuilder, x: TensorRef): TensorRef {
   return mul(b, x, sigmoid(b, x));
 }
 
-/** Exact GELU, 0.5·x·(1 + erf(x/√2)). */
+/**
+ * Exact GELU, (x·(1 + erf(x/√2)))·0.5, in the node order PyTorch exports `F.gelu` at opset 17: ORT fuses exactly
+ * this chain into one Gelu kernel, as it does in a user's exported graph (a scale by 1/√2 instead of the division
+ * is left as five elementwise passes).
+ */
 export function gelu(b: GraphBuilder, x: TensorRef): TensorRef {
-  const erf = b.op('Erf', [scale(b, x, Math.SQRT1_2)], x.shape);
-  return mul(b, scale(b, x, 0.5), add(b, erf, b.scalar(1)));
+  const erf = b.op('Erf', [div(b, x, b.scalar(Math.SQRT2))], x.shape);
+  return scale(b, mul(b, x, add(b, erf, b.scalar(1))), 0.5);
 }
 
 /** CLIP's quick GELU, x·sigmoid(1.702x). */

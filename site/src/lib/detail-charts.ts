@@ -65,6 +65,6 @@ export function profileChart(p: SiteProfileStage, title: string): ChartSpec {
     yTitle: 'total time over the profiled runs (ms)',
     labels: p.byTime.map((o) => (o.node ? `${o.op} (${o.node})` : o.op)),
     datasets: [{ label: 'time (ms)', data: p.byTime.map((o) => o.totalUs / 1000), colour: colour(0) }],
-    description: `Bars of total time per operator in ${p.stage}: ${p.byTime.map((o) => `${o.op} ${fmtMs(o.totalUs / 1000)} ms`).join(', ')}.`,
+    description: `Bars of total time per operator in ${p.stage}: ${p.byTime.map((o) => `${o.op} ${fmtMs(o.totalUs / 1000)} ms${o.gflops === null ? '' : ` at ${o.gflops.toFixed(1)} GFLOP/s`}`).join(', ')}.`,
   };
 }
