@@ -1,97 +1,158 @@
-// Fused against unfused attention in one command: baseline and DeepCache with session.fuseAttention on and off, the
-// two forms back to back for each variant, and optionally one real-size (sd15) UNet call at reduced frames in each form, each in a fresh process.
-// Prints, per form, the baseline's denoise rate as a share of the measured matmul peak, DeepCache's measured denoise
-// speed-up next to the one its FLOP count allows, and peaks; ratios are read side by side from one run.
-//   npx tsx harness/benchmark-fused-attention.ts [--preset small] [--steps 8] [--repeats 2] [--sd15-frames 2]
+// Fused against unfused attention in one command, under the measured allocator settings (no CPU arena, fixed mmap
+// threshold: peaks are what a variant needs) and under ONNX Runtime's defaults as deployed (arena on), since each
+// run's allocation cost differs between the two. For each (session, form), baseline and DeepCache run as one suite;
+// the cells take turns, pair after pair, so a change in the machine's load falls on all of them alike, and every
+// figure is the median over pairs of a ratio measured within one pair (each suite run has its own matmul calibration).
+// Prints the baseline's denoise rate as a share of the measured matmul peak, DeepCache's measured denoise speed-up
+// next to the one its FLOP count allows, and peaks; optionally one real-size (sd15) UNet call per form at reduced
+// frames, each in a fresh process.
+//   npx tsx harness/benchmark-fused-attention.ts [--preset small] [--pairs 3] [--sessions measured,deployed] [--forms fused,unfused] [--sd15-frames 2]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
+import { max, median, min } from 'simple-statistics';
 import { ensureModel } from '../pipelines/models/model-store.ts';
 import { getPreset } from '../pipelines/models/presets.ts';
 import { TEXT_BATCH } from '../pipelines/models/text-encoder.ts';
 import type { AttentionForm } from '../pipelines/onnx/types.ts';
 import { speedupCeiling } from '../reports/speedup-ceiling.ts';
 import { integerOption, parseCommandArguments } from './cli-arguments.ts';
-import type { RunResult, VariantOk } from './results-schema.ts';
+import { HarnessError } from './harness-error.ts';
+import type { VariantOk } from './results-schema.ts';
 import { runSuite } from './run-suite.ts';
-import { MEASURED_SESSION, planSuite } from './suite-config.ts';
+import { DEPLOYED_SESSION, MEASURED_SESSION, planSuite } from './suite-config.ts';
 
 const command = 'benchmark-fused-attention';
 const { options } = parseCommandArguments(command, process.argv.slice(2), {
   preset: { type: 'string', help: 'model preset of the suite', default: 'small' },
   steps: { type: 'string', help: 'scheduler steps', default: '8' },
-  repeats: { type: 'string', help: 'measured runs per variant', default: '2' },
+  repeats: { type: 'string', help: 'measured runs per variant in each suite run', default: '2' },
+  pairs: { type: 'string', help: 'rounds in which every (session, form) cell runs once', default: '3' },
+  sessions: { type: 'string', help: 'session settings to compare: measured, deployed or both', default: 'measured,deployed' },
+  forms: { type: 'string', help: 'attention forms to compare: fused, unfused or both', default: 'fused,unfused' },
   'sd15-frames': { type: 'string', help: 'frames of one sd15 UNet call measured in each form (0 skips it)', default: '0' },
   'sd15-only': { type: 'boolean', help: 'measure only the sd15 UNet calls, not the suite' },
 });
 const steps = integerOption(command, 'steps', options.steps as string, 1, 1000)!;
 const repeats = integerOption(command, 'repeats', options.repeats as string, 1, 100)!;
+const pairs = integerOption(command, 'pairs', options.pairs as string, 1, 100)!;
 const sd15Frames = integerOption(command, 'sd15-frames', options['sd15-frames'] as string, 0, 16)!;
 const modelDir = resolve(process.env.LIGHTBENCH_CACHE_DIR ?? '.lightbench-cache/models');
-const FORMS: readonly AttentionForm[] = ['fused', 'unfused'];
+const SESSIONS = { measured: MEASURED_SESSION, deployed: DEPLOYED_SESSION } as const;
+type SessionName = keyof typeof SESSIONS;
+function listOption<T extends string>(name: string, accepted: readonly T[]): T[] {
+  const values = String(options[name]).split(',').map((v) => v.trim());
+  const bad = values.find((v) => !accepted.includes(v as T));
+  if (bad !== undefined || values.length === 0) throw new HarnessError('bad-option', `${command}: --${name} ${JSON.stringify(options[name])}: expected a comma-separated list of ${accepted.join(', ')}`);
+  return [...new Set(values as T[])];
+}
+const sessions = listOption<SessionName>('sessions', ['measured', 'deployed']);
+const FORMS: readonly AttentionForm[] = listOption<AttentionForm>('forms', ['fused', 'unfused']);
 const MiB = 2 ** 20;
 
-const outDir = await mkdtemp(join(tmpdir(), 'lightbench-fused-attention-'));
-const VARIANTS = ['baseline', 'deepcache'] as const;
-// One run per (variant, form), the two forms back to back for each variant, so a change in the machine's load
-// falls on both forms alike; each run has its own matmul calibration.
-const runs = {} as Record<AttentionForm, Record<(typeof VARIANTS)[number], RunResult>>;
+/** One suite run of one (session, form) cell: what its baseline and DeepCache gave. */
+interface PairSample {
+  baselineMs: number;
+  peakShare: number | undefined;
+  peakGflops: number | undefined;
+  speedup: number | null;
+  flopIdeal: number | null;
+  baselinePeakBytes: number;
+  deepcachePeakBytes: number;
+  nodes: string;
+}
+const cellKey = (session: SessionName, form: AttentionForm) => `${session}/${form}`;
+const samples = new Map<string, PairSample[]>();
+const failures: string[] = [];
 const suiteToo = options['sd15-only'] !== true;
+const ok = (variants: readonly VariantOk[], name: string) => variants.find((v) => v.variant.name === name);
+
+const outDir = await mkdtemp(join(tmpdir(), 'lightbench-fused-attention-'));
 try {
-  for (const variant of suiteToo ? VARIANTS : []) {
-    for (const form of FORMS) {
-      const planned = planSuite({
-        name: 'fused-attention',
-        models: [options.preset as string],
-        variants: [variant],
-        steps,
-        warmup: 1,
-        repeats,
-        session: { ...MEASURED_SESSION, fuseAttention: form === 'fused' },
-      });
-      (runs[form] ??= {} as (typeof runs)[AttentionForm])[variant] = (await runSuite({ planned, outDir, modelDir })).run;
+  for (let pair = 0; pair < (suiteToo ? pairs : 0); pair++) {
+    for (const session of sessions) {
+      for (const form of FORMS) {
+        const planned = planSuite({
+          name: 'fused-attention',
+          models: [options.preset as string],
+          variants: ['baseline', 'deepcache'],
+          steps,
+          warmup: 1,
+          repeats,
+          session: { ...SESSIONS[session], fuseAttention: form === 'fused' },
+        });
+        const { run } = await runSuite({ planned, outDir, modelDir });
+        for (const v of run.variants) if (v.status === 'error') failures.push(`${session}/${form}/${v.variant.name}: ${v.error.message}`);
+        const okVariants = run.variants.filter((v): v is VariantOk => v.status === 'ok');
+        const base = ok(okVariants, 'baseline');
+        const deep = ok(okVariants, 'deepcache');
+        if (!base || !deep) continue;
+        const ceiling = speedupCeiling(run, deep, base);
+        const list = samples.get(cellKey(session, form)) ?? [];
+        list.push({
+          baselineMs: base.stages.denoise.medianMs,
+          peakShare: speedupCeiling(run, base, base).peakShare.denoise,
+          peakGflops: run.calibration?.matmulGflops,
+          speedup: ceiling.denoiseMeasured,
+          flopIdeal: ceiling.denoiseFlopIdeal,
+          baselinePeakBytes: base.hostMemory.total?.peakRssBytes ?? 0,
+          deepcachePeakBytes: deep.hostMemory.total?.peakRssBytes ?? 0,
+          nodes: `${base.attention?.fusedNodes ?? 0} fused, ${base.attention?.unfusedNodes ?? 0} unfused`,
+        });
+        samples.set(cellKey(session, form), list);
+      }
     }
   }
 } finally {
   await rm(outDir, { recursive: true, force: true });
 }
 
-const ok = (run: RunResult | undefined, name: string) => run?.variants.find((v): v is VariantOk => v.status === 'ok' && v.variant.name === name);
-const pct = (share: number | undefined) => (share === undefined ? '—' : `${(100 * share).toFixed(0)}%`);
+const numbers = (values: readonly (number | null | undefined)[]) => values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+/** "median (min–max)" of a figure over the pairs, formatted by `show`. */
+function spread(values: readonly (number | null | undefined)[], show: (v: number) => string): string {
+  const xs = numbers(values);
+  if (xs.length === 0) return '—';
+  return xs.length === 1 ? show(xs[0]!) : `${show(median(xs))} (${show(min(xs))}–${show(max(xs))})`;
+}
+const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
+const times = (v: number) => `${v.toFixed(2)}×`;
 const table = new Table({
-  head: ['attention', 'baseline denoise ms', 'GFLOP/s', 'of matmul peak', 'deepcache denoise ms', 'speed-up', 'FLOP-ideal', 'measured / ideal', 'baseline peak MiB', 'deepcache peak MiB'],
+  head: ['session', 'attention', 'baseline denoise ms', 'of matmul peak', 'matmul peak GFLOP/s', 'deepcache speed-up', 'FLOP-ideal', 'measured / ideal', 'baseline peak MiB', 'deepcache peak MiB'],
   style: { head: [], border: [] },
 });
-const failures: string[] = [];
-for (const form of suiteToo ? FORMS : []) {
-  const base = ok(runs[form].baseline, 'baseline');
-  const deep = ok(runs[form].deepcache, 'deepcache');
-  for (const run of Object.values(runs[form])) for (const v of run.variants) if (v.status === 'error') failures.push(`${form}/${v.variant.name}: ${v.error.message}`);
-  if (!base || !deep) continue;
-  const run = runs[form].baseline;
-  const ceiling = speedupCeiling(runs[form].deepcache, deep, base);
-  const baseCeiling = speedupCeiling(run, base, base);
-  table.push([
-    `${form} (${base.attention?.fusedNodes ?? 0} fused, ${base.attention?.unfusedNodes ?? 0} unfused)`,
-    base.stages.denoise.medianMs.toFixed(0),
-    base.work?.denoise?.achievedGflops.toFixed(1) ?? '—',
-    `${pct(baseCeiling.peakShare.denoise)} of ${run.calibration?.matmulGflops.toFixed(0) ?? '—'}`,
-    deep.stages.denoise.medianMs.toFixed(0),
-    `${ceiling.denoiseMeasured?.toFixed(2) ?? '—'}×`,
-    `${ceiling.denoiseFlopIdeal?.toFixed(2) ?? '—'}×`,
-    ceiling.denoiseMeasured && ceiling.denoiseFlopIdeal ? (ceiling.denoiseMeasured / ceiling.denoiseFlopIdeal).toFixed(2) : '—',
-    ((base.hostMemory.total?.peakRssBytes ?? 0) / MiB).toFixed(0),
-    ((deep.hostMemory.total?.peakRssBytes ?? 0) / MiB).toFixed(0),
-  ]);
+for (const session of sessions) {
+  for (const form of FORMS) {
+    const cell = samples.get(cellKey(session, form)) ?? [];
+    if (cell.length === 0) continue;
+    table.push([
+      session,
+      `${form} (${cell[0]!.nodes})`,
+      spread(cell.map((c) => c.baselineMs), (v) => v.toFixed(0)),
+      spread(cell.map((c) => c.peakShare), pct),
+      spread(cell.map((c) => c.peakGflops), (v) => v.toFixed(0)),
+      spread(cell.map((c) => c.speedup), times),
+      spread(cell.map((c) => c.flopIdeal), times),
+      spread(cell.map((c) => (c.speedup && c.flopIdeal ? c.speedup / c.flopIdeal : null)), (v) => v.toFixed(2)),
+      spread(cell.map((c) => c.baselinePeakBytes / MiB), (v) => v.toFixed(0)),
+      spread(cell.map((c) => c.deepcachePeakBytes / MiB), (v) => v.toFixed(0)),
+    ]);
+  }
 }
-const fusedBase = suiteToo ? ok(runs.fused.baseline, 'baseline') : undefined;
-const unfusedBase = suiteToo ? ok(runs.unfused.baseline, 'baseline') : undefined;
-const lines = suiteToo ? [`preset ${options.preset}, ${steps} steps, 1 warm-up + ${repeats} measured runs per variant, CPU, measured session settings`, table.toString()] : [];
-if (fusedBase && unfusedBase) {
-  lines.push(`fused baseline denoise is ${(unfusedBase.stages.denoise.medianMs / fusedBase.stages.denoise.medianMs).toFixed(2)}× as fast as unfused; whole-run peak ${((fusedBase.hostMemory.total?.peakRssBytes ?? 0) / (unfusedBase.hostMemory.total?.peakRssBytes ?? 1)).toFixed(2)}× of unfused`);
+const lines = suiteToo
+  ? [`preset ${options.preset}, ${steps} steps, ${pairs} pair${pairs === 1 ? '' : 's'} of runs per cell, each 1 warm-up + ${repeats} measured runs per variant, CPU; median (min–max) over pairs`, table.toString()]
+  : [];
+for (const session of suiteToo && FORMS.length === 2 ? sessions : []) {
+  // Within one pair the two forms ran back to back, so their ratio is read pair by pair.
+  const fused = samples.get(cellKey(session, 'fused')) ?? [];
+  const unfused = samples.get(cellKey(session, 'unfused')) ?? [];
+  const n = Math.min(fused.length, unfused.length);
+  if (n === 0) continue;
+  const speed = spread(Array.from({ length: n }, (_, i) => unfused[i]!.baselineMs / fused[i]!.baselineMs), times);
+  const peak = spread(Array.from({ length: n }, (_, i) => fused[i]!.baselinePeakBytes / unfused[i]!.baselinePeakBytes), times);
+  lines.push(`${session}: fused baseline denoise is ${speed} as fast as unfused; whole-run peak ${peak} of unfused`);
 }
 if (failures.length) lines.push(`failed: ${failures.join('; ')}`);
 

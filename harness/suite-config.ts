@@ -155,7 +155,7 @@ export function suiteJsonSchemaText(): string {
 /** Peaks that reflect what a variant needs: no CPU arena, glibc's mmap threshold fixed so freed blocks go back. */
 export const MEASURED_SESSION = { cpuMemArena: false, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: 131072, fuseAttention: true } as const;
 /** ONNX Runtime's defaults, as deployed. */
-const DEPLOYED_SESSION = { cpuMemArena: true, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: null, fuseAttention: true } as const;
+export const DEPLOYED_SESSION = { cpuMemArena: true, memPattern: true, graphOptimizationLevel: 'all', intraOpThreads: 0, interOpThreads: 0, mallocMmapThreshold: null, fuseAttention: true } as const;
 
 /**
  * The DiT caches side by side on dit-small: the schedule caches, each run-time cache at its default threshold and
