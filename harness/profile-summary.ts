@@ -19,8 +19,7 @@ function dimsOf(value: unknown): number[][] {
 }
 
 function shapesOf(args: NonNullable<TraceEvent['args']>): string | undefined {
-  const describe = (value: unknown) =>
-    Array.isArray(value) ? value.map((entry) => Object.values(entry as Record<string, number[]>).map((dims) => `[${dims.join(',')}]`).join('')).join(' ') : '';
+  const describe = (value: unknown) => dimsOf(value).map((dims) => `[${dims.join(',')}]`).join(' ');
   const text = [describe(args.input_type_shape), describe(args.output_type_shape)].filter(Boolean).join(' → ');
   return text || undefined;
 }

@@ -1,12 +1,13 @@
-// The floating-point work of one profiled kernel call, from the input and output shapes ORT's trace records for it.
-// It is the work of the shapes the kernel ran, which is what its rate should be measured against: an NCHWc
-// convolution runs on channels padded to the block size, so its figure can exceed the graph's useful work.
+import { attentionFlops, convolutionFlops, matrixProductFlops } from '../pipelines/onnx/flop-counter.ts';
 
-const product = (values: readonly number[]) => values.reduce((a, b) => a * b, 1);
+// The floating-point work of one profiled kernel call, from the input and output shapes ORT's trace records for it,
+// counted by the graph work counter's conventions. It is the work of the shapes the kernel ran, which is what its
+// rate should be measured against: an NCHWc convolution runs on channels padded to the block size, so its figure
+// can exceed the graph's useful work.
 
 /**
  * The contraction length of a matrix product whose operands may be transposed (Gemm's and FusedMatMul's trans
- * attributes are not in the trace): the side of A that is not the output's row count.
+ * attributes are not in the trace, nor is a prepacked B): the side of A that is not the output's row count.
  */
 function contraction(a: readonly number[], out: readonly number[]): number | undefined {
   const rows = out[out.length - 2];
@@ -17,8 +18,8 @@ function contraction(a: readonly number[], out: readonly number[]): number | und
 
 /**
  * Multiply-adds ×2 of a Conv, MatMul, FusedMatMul, Gemm or MultiHeadAttention call ([batch, tokens, channels]
- * query and key), counted as the graph's work counter counts them; undefined for other operators and for shapes
- * these formulas do not cover (packed attention inputs, a missing output shape).
+ * query and key); undefined for other operators and for shapes these formulas do not cover (packed attention
+ * inputs, keys whose batch or width differ from the query's, a missing output shape).
  */
 export function profiledKernelFlops(op: string, inputs: readonly (readonly number[])[], outputs: readonly (readonly number[])[]): number | undefined {
   const out = outputs[0];
@@ -26,7 +27,7 @@ export function profiledKernelFlops(op: string, inputs: readonly (readonly numbe
   switch (op) {
     case 'Conv': {
       const weight = inputs[1];
-      return weight && weight.length >= 3 ? 2 * product(out) * product(weight.slice(1)) : undefined;
+      return weight && weight.length >= 3 ? convolutionFlops(out, weight) : undefined;
     }
     case 'MatMul':
     case 'FusedMatMul':
@@ -34,13 +35,12 @@ export function profiledKernelFlops(op: string, inputs: readonly (readonly numbe
       const a = inputs[0];
       if (!a || a.length < 2 || out.length < 2) return undefined;
       const k = contraction(a, out);
-      return k === undefined ? undefined : 2 * product(out) * k;
+      return k === undefined ? undefined : matrixProductFlops(out, k);
     }
     case 'MultiHeadAttention': {
-      const [q, k] = inputs;
-      if (!q || !k || q.length !== 3 || k.length !== 3 || q[0] !== k[0] || q[2] !== k[2]) return undefined;
-      // QKᵀ and the probabilities times V: two products of batch × queries × keys × channels.
-      return 4 * q[0]! * q[1]! * k[1]! * q[2]!;
+      const [q, k, v] = inputs;
+      if (!q || !k || !v || k.length !== 3 || q[0] !== k[0] || q[2] !== k[2]) return undefined;
+      return attentionFlops(q, k, v);
     }
     default:
       return undefined;

@@ -24,6 +24,25 @@ function dimsOf(type: onnxProto.onnx.ITypeProto | null | undefined): Dims | null
 
 const product = (values: readonly number[]) => values.reduce((a, b) => a * b, 1);
 
+// The counting conventions, shared with the profiling pass's per-kernel work (harness/profiled-kernel-work.ts).
+
+/** A convolution's work: each output element takes Cin/group·kh·kw multiply-adds (weight [Cout, Cin/group, kh, kw]). */
+export const convolutionFlops = (output: readonly number[], weight: readonly number[]) => 2 * product(output) * product(weight.slice(1));
+
+/** A matrix product's work: every output element is a dot product of length `contraction`. */
+export const matrixProductFlops = (output: readonly number[], contraction: number) => 2 * product(output) * contraction;
+
+/**
+ * A fused attention's work, counted as the two products the primitives would compute (QKᵀ and P·V), for a query
+ * [B, T, C] and keys and values [B, L, D] or per head [B, N, L, d]; undefined for any other query layout.
+ */
+export function attentionFlops(q: readonly number[], k: readonly number[], v: readonly number[]): number | undefined {
+  if (q.length !== 3) return undefined;
+  const keys = k.length === 4 ? k[2]! : k[1]!;
+  const valueWidth = v.length === 4 ? v[1]! * v[3]! : v[2]!;
+  return 2 * q[0]! * q[1]! * keys * (q[2]! + valueWidth);
+}
+
 /**
  * Counts the multiply-adds (×2) of convolutions and matrix products from a model's graph and the shapes it states
  * (inputs, outputs, initializers and value_info), which is where nearly all of a diffusion model's work lies;
@@ -50,14 +69,9 @@ export function countGraphWork(model: InstanceType<typeof onnx.ModelProto>): Mod
       const q = shapes.get(node.input?.[0] ?? '');
       const k = shapes.get(node.input?.[1] ?? '');
       const v = shapes.get(node.input?.[2] ?? '');
-      if (!q || !k || !v || q.length !== 3) {
-        uncountedNodes += 1;
-        continue;
-      }
-      // QKᵀ and P·V, the two products the primitives would compute: keys [B, L, D] or per head [B, N, L, d].
-      const keys = k.length === 4 ? k[2]! : k[1]!;
-      const valueWidth = v.length === 4 ? v[1]! * v[3]! : v[2]!;
-      add(op, 2 * q[0]! * q[1]! * keys * (q[2]! + valueWidth));
+      const flops = q && k && v ? attentionFlops(q, k, v) : undefined;
+      if (flops === undefined) uncountedNodes += 1;
+      else add(op, flops);
       continue;
     }
     if (op !== 'Conv' && op !== 'MatMul' && op !== 'Gemm') continue;
@@ -68,13 +82,8 @@ export function countGraphWork(model: InstanceType<typeof onnx.ModelProto>): Mod
       uncountedNodes += 1;
       continue;
     }
-    if (op === 'Conv') {
-      // weight [Cout, Cin/group, kh, kw]: each output element takes Cin/group·kh·kw multiply-adds.
-      add(op, 2 * product(y) * product(b.slice(1)));
-    } else {
-      // [..., M, K] × [..., K, N] → [..., M, N]: every output element is a length-K dot product.
-      add(op, 2 * product(y) * a[a.length - 1]!);
-    }
+    // [..., M, K] × [..., K, N] → [..., M, N] for a matrix product.
+    add(op, op === 'Conv' ? convolutionFlops(y, b) : matrixProductFlops(y, a[a.length - 1]!));
   }
   return { flops: Object.values(byOp).reduce((s, v) => s + v, 0), byOp, uncountedNodes, attentionNodes };
 }
