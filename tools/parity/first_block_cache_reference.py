@@ -27,7 +27,7 @@ from diffusers.hooks import FirstBlockCacheConfig, HookRegistry  # noqa: E402
 from diffusers.hooks.first_block_cache import _FBC_LEADER_BLOCK_HOOK  # noqa: E402
 
 from reference_run import run_with_steps  # noqa: E402
-from wan_fixture_pipeline import CALLS, save_cached_reference, wan_fixture_pipeline  # noqa: E402
+from wan_fixture_pipeline import CALLS, decisions_by_step, save_cached_reference, wan_fixture_pipeline  # noqa: E402
 
 def record_decisions(transformer):
     """Wraps the leader hook's decision so each call's relative change and outcome are kept, in call order."""
@@ -59,10 +59,7 @@ def main():
     pipe.transformer.enable_cache(FirstBlockCacheConfig(threshold=args.threshold))
     calls = record_decisions(pipe.transformer)
     cached, _ = run_with_steps(pipe, **call, latents=noise.clone())
-    if len(calls) != 2 * args.steps:
-        raise SystemExit(f"expected two transformer calls per step, recorded {len(calls)} in {args.steps} steps")
-    # Each step's calls in lightbench's batch order: negative prompt, then prompt.
-    steps = [sorted(calls[2 * i: 2 * i + 2], key=lambda c: list(CALLS.values()).index(c["call"])) for i in range(args.steps)]
+    steps = decisions_by_step(calls, args.steps)
     save_cached_reference(args.out, pipe, p, "first_block_cache", "FirstBlockCache", plain, cached, {
         "hook": "diffusers.hooks.first_block_cache (transformer.enable_cache)",
         "steps": args.steps,

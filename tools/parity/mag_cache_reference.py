@@ -26,7 +26,7 @@ from diffusers.hooks import HookRegistry, MagCacheConfig  # noqa: E402
 from diffusers.hooks.mag_cache import _MAG_CACHE_BLOCK_HOOK, _MAG_CACHE_LEADER_BLOCK_HOOK  # noqa: E402
 
 from reference_run import run_with_steps  # noqa: E402
-from wan_fixture_pipeline import CALLS, save_cached_reference, wan_fixture_pipeline  # noqa: E402
+from wan_fixture_pipeline import CALLS, decisions_by_step, save_cached_reference, wan_fixture_pipeline  # noqa: E402
 
 def record_calibration(transformer):
     """Keeps each context's calibration ratios as the tail hook appends them (the hook clears them at the end)."""
@@ -95,10 +95,7 @@ def main():
     pipe.transformer.enable_cache(config)
     calls = record_decisions(pipe.transformer, config)
     cached, _ = run_with_steps(pipe, **call, latents=noise.clone())
-    if len(calls) != 2 * args.steps:
-        raise SystemExit(f"expected two transformer calls per step, recorded {len(calls)} in {args.steps} steps")
-    # Each step's calls in lightbench's batch order: negative prompt, then prompt.
-    steps = [sorted(calls[2 * i: 2 * i + 2], key=lambda c: list(CALLS.values()).index(c["call"])) for i in range(args.steps)]
+    steps = decisions_by_step(calls, args.steps)
     save_cached_reference(args.out, pipe, p, "mag_cache", "MagCache", plain, cached, {
         "hook": "diffusers.hooks.mag_cache (transformer.enable_cache with MagCacheConfig)",
         "steps": args.steps,

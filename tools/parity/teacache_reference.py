@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE))
 
 
 from reference_run import run_with_steps  # noqa: E402
-from wan_fixture_pipeline import save_cached_reference, wan_fixture_pipeline  # noqa: E402
+from wan_fixture_pipeline import decisions_by_step, save_cached_reference, wan_fixture_pipeline  # noqa: E402
 
 CALL_ORDER = ["prompt", "negative"]  # WanPipeline's calls within a step
 
@@ -114,10 +114,7 @@ def main():
         cached, _ = run_with_steps(pipe, **call, latents=noise.clone())
     finally:
         tea.remove()
-    if len(tea.decisions) != 2 * args.steps:
-        raise SystemExit(f"expected two transformer calls per step, recorded {len(tea.decisions)} in {args.steps} steps")
-    # Each step's calls in lightbench's batch order: negative prompt, then prompt.
-    steps = [sorted(tea.decisions[2 * i: 2 * i + 2], key=lambda c: c["call"] != "negative") for i in range(args.steps)]
+    steps = decisions_by_step(tea.decisions, args.steps)
     save_cached_reference(args.out, pipe, p, "teacache", "TeaCache", plain, cached, {
         "rule": "TeaCache4Wan2.1 without retention steps, applied to diffusers' WanTransformer3DModel (tools/parity/teacache_reference.py)",
         "steps": args.steps,

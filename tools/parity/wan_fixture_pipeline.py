@@ -43,6 +43,15 @@ def wan_fixture_pipeline(fixture, steps, why_wan_only):
     return pipe, call, recorded(fixture, "initial_noise"), settings
 
 
+def decisions_by_step(calls, steps):
+    """The recorded per-call decisions grouped by step, each step's calls in lightbench's batch order (negative
+    prompt, then prompt); stops unless there are exactly two calls per step."""
+    if len(calls) != 2 * steps:
+        raise SystemExit(f"expected two transformer calls per step, recorded {len(calls)} in {steps} steps")
+    order = list(CALLS.values())
+    return [sorted(calls[2 * i: 2 * i + 2], key=lambda c: order.index(c["call"])) for i in range(steps)]
+
+
 def save_cached_reference(out, pipe, settings, name, label, plain, cached, fields, started):
     """Writes both videos and the run's facts (`fields`: what the cache was and decided) to `out`, as lightbench's
     parity tests read them, and prints one JSON line: versions and where it wrote."""
