@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +12,12 @@ import { ditCacheBranches, prepareUserModels } from '../pipelines/user-model-fil
 import { TEST_SESSION } from './fixtures/run-tiny-variant.ts';
 import { userRequest } from './fixtures/run-user-variant.ts';
 import { USER_MODELS_DIR, USER_MODEL_FIXTURES } from './fixtures/user-model-reference.ts';
+import { PYTORCH_PYTHON } from './fixtures/pytorch-python.ts';
 
 // Every graph lightbench writes from a user's model must open in the onnx package as the user's own tools would:
 // onnx.load (with its data), check_model(full_check=True) and strict shape inference. Needs Python with `onnx`
 // ($LIGHTBENCH_PYTORCH_PYTHON, or the .venv-pytorch that .ci/run installs).
-const repoVenv = join(import.meta.dirname, '..', '.venv-pytorch', 'bin', 'python');
-const python = process.env.LIGHTBENCH_PYTORCH_PYTHON ?? (existsSync(repoVenv) ? repoVenv : null);
+const python = PYTORCH_PYTHON;
 const CHECKER = join(import.meta.dirname, '..', 'tools', 'reference', 'check_onnx_graphs.py');
 
 function onnxFiles(dir: string): string[] {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +9,13 @@ import { PARITY_TOLERANCE, checkParity, recordedReference, runPytorchReference }
 import { readReferenceTensor } from '../tools/parity/reference-store.ts';
 import { userRequest } from './fixtures/run-user-variant.ts';
 import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
+import { PYTORCH_PYTHON } from './fixtures/pytorch-python.ts';
 
 // lightbench's baseline of the exported Wan and EasyAnimate pipelines against diffusers' WanPipeline and
 // EasyAnimatePipeline from the same token ids, attention masks and initial noise: decoded all at once, and frame by
 // frame through the causal decoder's graphs with their cache. The PyTorch pipelines run now where a Python with
 // tools/export/requirements.txt is at hand; elsewhere the run recorded beside each fixture stands in.
-const repoVenv = join(import.meta.dirname, '..', '.venv-pytorch', 'bin', 'python');
-const python = process.env.LIGHTBENCH_PYTORCH_PYTHON ?? (existsSync(repoVenv) ? repoVenv : null);
+const python = PYTORCH_PYTHON;
 
 describe.each(['wan-tiny', 'easyanimate-tiny'])(`%s: lightbench reproduces the diffusers video (${python ? 'PyTorch run now' : 'recorded PyTorch run'})`, (fixture) => {
   const dir = join(USER_MODELS_DIR, fixture);

@@ -1,18 +1,17 @@
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PARITY_TOLERANCE } from '../tools/parity/check-parity.ts';
 import { checkRuntimeCacheParity, formatDecisions, recordedRuntimeCacheReference, runRuntimeCacheReference } from '../tools/parity/runtime-cache-parity.ts';
 import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
+import { PYTORCH_PYTHON } from './fixtures/pytorch-python.ts';
 
 // lightbench's first-block-cache on wan-tiny against diffusers' WanPipeline with the FirstBlockCache hook, same
 // weights, inputs, steps and threshold: the same calls computed or reused at every step, and the same video. The
 // PyTorch run is made now where a Python with tools/export/requirements.txt is at hand, else the recorded one
 // (wan-tiny/first-block-cache) stands in. The recorded settings (8 steps, threshold 0.12) make steps where both
 // calls compute, where both reuse, and where they disagree.
-const repoVenv = join(import.meta.dirname, '..', '.venv-pytorch', 'bin', 'python');
-const python = process.env.LIGHTBENCH_PYTORCH_PYTHON ?? (existsSync(repoVenv) ? repoVenv : null);
+const python = PYTORCH_PYTHON;
 const fixture = join(USER_MODELS_DIR, 'wan-tiny');
 
 describe(`wan-tiny first-block-cache against diffusers' FirstBlockCache (${python ? 'PyTorch run now' : 'recorded PyTorch run'})`, () => {

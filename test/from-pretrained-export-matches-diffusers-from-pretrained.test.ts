@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { loadModelManifest } from '../pipelines/models/model-manifest.ts';
 import { readOnnxModel } from '../pipelines/onnx/model-file.ts';
 import { PARITY_TOLERANCE, checkParity } from '../tools/parity/check-parity.ts';
 import { readReferenceTensor } from '../tools/parity/reference-store.ts';
+import { PYTORCH_PYTHON } from './fixtures/pytorch-python.ts';
 
 // A user's own checkpoint: tiny random pipelines saved with save_pretrained (AnimateDiff as a UNet2DConditionModel
 // with a MotionAdapter and a v_prediction, leading-spacing DDIM; SVD with SVD-XT's Euler config), exported with
@@ -17,8 +17,7 @@ import { readReferenceTensor } from '../tools/parity/reference-store.ts';
 // The TorchScript exporter keeps it to seconds per pipeline (the dynamo exporter takes about a minute each here);
 // everything else on the --from-pretrained path is the same for both, and the fixtures' tests cover dynamo graphs.
 // The float16 export is dynamo's (the exporter refuses float16 with the TorchScript exporter).
-const repoVenv = join(import.meta.dirname, '..', '.venv-pytorch', 'bin', 'python');
-const python = process.env.LIGHTBENCH_PYTORCH_PYTHON ?? (existsSync(repoVenv) ? repoVenv : null);
+const python = PYTORCH_PYTHON;
 const SCRIPT = join(import.meta.dirname, '..', 'tools', 'parity', 'pretrained_reference.py');
 
 describe.skipIf(!python)(`--from-pretrained exports match diffusers' from_pretrained pipelines (${python ? `Python at ${python}` : 'skipped: no Python with tools/export/requirements.txt; set LIGHTBENCH_PYTORCH_PYTHON or run .ci/run'})`, () => {

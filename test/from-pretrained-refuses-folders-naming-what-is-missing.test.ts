@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PYTORCH_PYTHON } from './fixtures/pytorch-python.ts';
 
 // The exporter refuses a folder it cannot export before loading any weights, naming each missing or unsupported part.
-const repoVenv = join(import.meta.dirname, '..', '.venv-pytorch', 'bin', 'python');
-const python = process.env.LIGHTBENCH_PYTORCH_PYTHON ?? (existsSync(repoVenv) ? repoVenv : null);
+const python = PYTORCH_PYTHON;
 const EXPORT = join(import.meta.dirname, '..', 'tools', 'export');
 
 function folder(files: Record<string, unknown>): string {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { prepareUserModels } from '../pipelines/user-model-files.ts';
 import { PARITY_TOLERANCE } from '../tools/parity/check-parity.ts';
 import { checkRuntimeCacheParity, formatDecisions, parityRequest, recordedRuntimeCacheReference, runRuntimeCacheReference } from '../tools/parity/runtime-cache-parity.ts';
 import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
+import { PYTORCH_PYTHON } from './fixtures/pytorch-python.ts';
 
 // lightbench's mag-cache on wan-tiny against diffusers' WanPipeline with the MagCache hook, same weights, inputs,
 // steps and parameters (diffusers' defaults: threshold 0.06, max_skip_steps 3, retention_ratio 0.2), with the ratios
@@ -18,8 +18,7 @@ import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
 // ratios. The PyTorch run is made now where a Python with tools/export/requirements.txt is at hand, else the
 // recorded one (wan-tiny/mag-cache) stands in. At 8 steps the run computes in the retention steps, reuses on the
 // ratios, and computes again when max_skip_steps is passed.
-const repoVenv = join(import.meta.dirname, '..', '.venv-pytorch', 'bin', 'python');
-const python = process.env.LIGHTBENCH_PYTORCH_PYTHON ?? (existsSync(repoVenv) ? repoVenv : null);
+const python = PYTORCH_PYTHON;
 const fixture = join(USER_MODELS_DIR, 'wan-tiny');
 
 describe(`wan-tiny mag-cache against diffusers' MagCache (${python ? 'PyTorch run now' : 'recorded PyTorch run'})`, () => {

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PARITY_TOLERANCE } from '../tools/parity/check-parity.ts';
 import { checkPabParity, pabOutcomes, recordedPabReference, runPabReference } from '../tools/parity/pab-parity.ts';
 import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
+import { PYTORCH_PYTHON } from './fixtures/pytorch-python.ts';
 
 // lightbench's pab on wan-tiny against diffusers' WanPipeline with the Pyramid Attention Broadcast hook, same
 // weights, inputs, steps and config: every attention kind computed or broadcast at the same calls, and the same
@@ -12,8 +12,7 @@ import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
 // recorded one (wan-tiny/pab) stands in. The recorded config (8 steps; spatial every 3rd call inside (100, 960),
 // cross every 2nd inside (100, 800)) makes steps out of range, calls that broadcast the other call's fresh output,
 // calls that broadcast an output of an earlier step, and steps where the two calls disagree.
-const repoVenv = join(import.meta.dirname, '..', '.venv-pytorch', 'bin', 'python');
-const python = process.env.LIGHTBENCH_PYTORCH_PYTHON ?? (existsSync(repoVenv) ? repoVenv : null);
+const python = PYTORCH_PYTHON;
 const fixture = join(USER_MODELS_DIR, 'wan-tiny');
 
 describe(`wan-tiny pab against diffusers' Pyramid Attention Broadcast (${python ? 'PyTorch run now' : 'recorded PyTorch run'})`, () => {

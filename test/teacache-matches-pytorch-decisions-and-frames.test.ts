@@ -1,18 +1,17 @@
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PARITY_TOLERANCE } from '../tools/parity/check-parity.ts';
 import { checkRuntimeCacheParity, formatDecisions, recordedRuntimeCacheReference, runRuntimeCacheReference, sameDecisions } from '../tools/parity/runtime-cache-parity.ts';
 import { USER_MODELS_DIR } from './fixtures/user-model-reference.ts';
+import { PYTORCH_PYTHON } from './fixtures/pytorch-python.ts';
 
 // lightbench's teacache on wan-tiny against TeaCache4Wan2.1's rule applied to diffusers' WanPipeline on the same
 // weights and inputs (tools/parity/teacache_reference.py), with the manifest's published Wan 2.1 coefficients: the
 // same calls skipped at every step and the same video. PyTorch runs now where .venv-pytorch exists, else the
 // recorded run (wan-tiny/teacache) stands in. The random-weight embedding changes fast, so the recorded threshold
 // (1200, on the rescaled scale) is what makes this run both skip and compute.
-const repoVenv = join(import.meta.dirname, '..', '.venv-pytorch', 'bin', 'python');
-const python = process.env.LIGHTBENCH_PYTORCH_PYTHON ?? (existsSync(repoVenv) ? repoVenv : null);
+const python = PYTORCH_PYTHON;
 const fixture = join(USER_MODELS_DIR, 'wan-tiny');
 
 describe(`wan-tiny teacache against TeaCache's rule in PyTorch (${python ? 'PyTorch run now' : 'recorded PyTorch run'})`, () => {

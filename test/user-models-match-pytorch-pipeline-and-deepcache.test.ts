@@ -1,17 +1,16 @@
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PARITY_TOLERANCE, checkParity, recordedReference, runPytorchReference } from '../tools/parity/check-parity.ts';
 import { readReferenceTensor } from '../tools/parity/reference-store.ts';
 import { USER_MODELS_DIR, USER_MODEL_FIXTURES } from './fixtures/user-model-reference.ts';
+import { PYTORCH_PYTHON } from './fixtures/pytorch-python.ts';
 
 // lightbench's baseline against the plain diffusers pipeline, and its deepcache against DeepCache's own helper at
 // the same interval and branch, each from the inputs of the PyTorch run (token ids or image, noise). The PyTorch
 // pipelines run now where a Python with tools/export/requirements.txt is at hand ($LIGHTBENCH_PYTORCH_PYTHON, or
 // the .venv-pytorch that .ci/run installs); elsewhere the run recorded beside each fixture stands in.
-const repoVenv = join(import.meta.dirname, '..', '.venv-pytorch', 'bin', 'python');
-const python = process.env.LIGHTBENCH_PYTORCH_PYTHON ?? (existsSync(repoVenv) ? repoVenv : null);
+const python = PYTORCH_PYTHON;
 
 for (const fixture of USER_MODEL_FIXTURES) {
   describe(`${fixture}: lightbench reproduces the PyTorch videos (${python ? 'PyTorch run now' : 'recorded PyTorch run'})`, () => {
